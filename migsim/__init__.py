@@ -1,0 +1,1 @@
+"""migsim: an agent-based simulation of Northern Triangle family migration through Mexico."""

@@ -1,0 +1,146 @@
+"""Families as Mesa agents, and the states a family can be in.
+
+A family's hot state lives in the model's :class:`~migsim.families.FamilyTable` (numpy arrays,
+so that decisions are taken for many families at once); a :class:`Family` agent is the Mesa
+view of one row of that table, so ``model.agents`` can be filtered and inspected as usual.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from migsim.model import MigrationModel
+
+
+class FamilyState(IntEnum):
+    """Every family is in exactly one of these states (see docs/odd.md for the transitions)."""
+
+    AT_ORIGIN = 0
+    TRAVELLING = 1
+    AT_PLACE = 2
+    WAITING = 3
+    DETAINED_MX = 4
+    DEPORTED = 5
+    ASYLUM_MX = 6
+    CROSSED_US = 7
+    APPREHENDED_US = 8
+    RELEASED_US = 9
+    RETURNED_MPP = 10
+    REMOVED = 11
+    EVADED_US = 12
+    GAVE_UP = 13
+    DIED = 14
+
+    @property
+    def label(self) -> str:
+        """The state's name in lower case, as used in output columns."""
+        return self.name.lower()
+
+
+class TravelMode(IntEnum):
+    """How a family travels."""
+
+    ALONE = 0
+    SMUGGLER = 1
+    CARAVAN = 2
+
+
+class WaitReason(IntEnum):
+    """Why a family in state ``waiting`` waits."""
+
+    NONE = 0
+    METERING = 1
+    SHELTER = 2
+
+
+RISK_ATTITUDES = ("bold", "moderate", "cautious")
+
+
+class Family(mesa.Agent):
+    """One family: a Mesa agent whose attributes read the model's family table.
+
+    Attributes are read-only views; the model changes them in batches. ``state`` is a
+    :class:`FamilyState`; ``place`` is the name of the place it is at, or last left.
+    """
+
+    model: MigrationModel
+
+    def __init__(self, model: MigrationModel, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    def _get(self, column: str):
+        return getattr(self.model.families, column)[self.row]
+
+    @property
+    def state(self) -> FamilyState:
+        """The family's current state."""
+        return FamilyState(self._get("state"))
+
+    @property
+    def origin(self) -> str:
+        """Where the family comes from."""
+        return self.model.corridor.places[self._get("origin")]
+
+    @property
+    def place(self) -> str:
+        """The place the family is at, or the last place it left."""
+        return self.model.corridor.places[self._get("place")]
+
+    @property
+    def size(self) -> int:
+        """People in the family."""
+        return int(self._get("size"))
+
+    @property
+    def children(self) -> bool:
+        """Whether the family travels with children."""
+        return bool(self._get("children"))
+
+    @property
+    def money(self) -> float:
+        """Money (USD) the family has left."""
+        return float(self._get("money"))
+
+    @property
+    def risk_attitude(self) -> str:
+        """``bold``, ``moderate`` or ``cautious``: how heavily the family weighs risk."""
+        return RISK_ATTITUDES[self._get("risk_class")]
+
+    @property
+    def claim_strength(self) -> float:
+        """Strength of the family's asylum claim, 0 to 1."""
+        return float(self._get("claim"))
+
+    @property
+    def contacts(self) -> int:
+        """Relatives and friends who relay news to the family."""
+        return int(self._get("contacts"))
+
+    @property
+    def informed(self) -> bool:
+        """Whether the family hears current rumours (else it knows only ordinary conditions)."""
+        return bool(self._get("informed"))
+
+    @property
+    def mode(self) -> str:
+        """``alone``, ``smuggler`` or ``caravan``."""
+        return TravelMode(self._get("mode")).name.lower()
+
+    @property
+    def attempts(self) -> int:
+        """How many times the family has set off."""
+        return int(self._get("attempts"))
+
+    @property
+    def knows(self) -> dict[str, float]:
+        """What the family believes: interdiction at each enforcement place, release odds."""
+        info = self.model.information
+        return info.beliefs(self.row)
+
+    def __repr__(self) -> str:
+        return f"<Family {self.unique_id} {self.state.label} at {self.place} from {self.origin}>"

@@ -1,0 +1,145 @@
+"""The ``migsim`` command line.
+
+Every command turns bad input into one message naming the file, row or key and the fix, and
+exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from migsim.errors import InputError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be above 0")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a number above 0")
+    return value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario and write its results folder."""
+    from tqdm import tqdm
+
+    from migsim.model import MigrationModel
+    from migsim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, days=args.days, seed=args.seed)
+    out = Path(args.out) if args.out else Path("results") / Path(scenario.path).stem
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "exists and is not a folder; give another --out")
+    model = MigrationModel(scenario, families_per_year=args.families_per_year)
+    with tqdm(total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet) as bar:
+        for _ in range(scenario.days):
+            model.step()
+            bar.update(1)
+            bar.set_postfix(families=f"{model.families_created:,}", refresh=False)
+    results = model.results()
+    results.write(out, plots=not args.no_plots)
+    if not args.quiet:
+        print(results.format_summary())
+        print(f"\nResults in {out}/: daily.parquet, place_series.parquet, link_flows.parquet,")
+        print("summary.csv, scenario.yaml" + ("" if args.no_plots else ", routes.png, series.png"))
+    return 0
+
+
+def cmd_levers(args: argparse.Namespace) -> int:
+    """Print every lever with its parameters, units, defaults and sources."""
+    from migsim.policies import LEVERS, lever_parameters
+
+    for name, cls in LEVERS.items():
+        print(f"{name}\n  {cls.summary}")
+        for row in lever_parameters(cls):
+            default = row["default"]
+            default = "[] (all)" if default == [] else default
+            print(f"  - {row['parameter']} = {default} {row['units']}".rstrip())
+            print(textwrap.fill(row["source"], 96, initial_indent="      ", subsequent_indent="      "))
+        print("  schedule: start, full (end of ramp), end — dates YYYY-MM-DD, all optional\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every ``migsim`` command."""
+    parser = argparse.ArgumentParser(
+        prog="migsim",
+        description="Agent-based simulation of Northern Triangle families travelling through "
+        "Mexico towards the US, and of the policy levers that change their journeys.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run a scenario and write its results folder",
+        description="Run a scenario day by day and write daily series, link flows, the "
+        "scenario used, a route-flow map and time-series plots to a results folder.",
+        epilog="example: migsim run --scenario models/northern_triangle_2019/scenarios/"
+        "june_2019_agreement.yaml --days 180 --families-per-year 50000 --out results/june",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("--scenario", metavar="PATH", help="scenario YAML (default: baseline 2019)")
+    run.add_argument("--days", type=_positive_int, metavar="N", help="days to simulate")
+    run.add_argument(
+        "--families-per-year",
+        type=_positive_float,
+        metavar="N",
+        help="first departures a year at the base hazard (default: the scenario's)",
+    )
+    run.add_argument("--seed", type=_non_negative_int, metavar="N", help="random seed")
+    run.add_argument("--out", metavar="DIR", help="results folder (default: results/SCENARIO)")
+    run.add_argument("--no-plots", action="store_true", help="skip routes.png and series.png")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    run.set_defaults(func=cmd_run)
+
+    levers = sub.add_parser(
+        "levers",
+        help="list every policy lever with parameters, units, defaults and sources",
+        description="List every policy lever a scenario can use.",
+        epilog="example: migsim levers",
+    )
+    levers.set_defaults(func=cmd_levers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``migsim`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"migsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("migsim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

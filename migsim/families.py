@@ -1,0 +1,98 @@
+"""The family table: every family's hot state as numpy columns, changed in batches.
+
+All state changes go through :meth:`FamilyTable.set_state`, which keeps a running count per
+state, so the counts always sum to the families created.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from migsim.agents import FamilyState
+
+N_STATES = len(FamilyState)
+
+COLUMNS: dict[str, tuple[type, int]] = {
+    # name: (dtype, fill value)
+    "origin": (np.int16, -1),
+    "size": (np.int8, 0),
+    "children": (np.bool_, False),
+    "money": (np.float32, 0),
+    "risk_class": (np.int8, 1),
+    "claim": (np.float32, 0),
+    "contacts": (np.int8, 0),
+    "informed": (np.bool_, False),
+    "mode": (np.int8, 0),
+    "state": (np.int8, FamilyState.AT_ORIGIN),
+    "place": (np.int16, -1),  # where it is, or the place it last left
+    "border_city": (np.int16, -1),  # last Mexican border city (for returns to Mexico)
+    "link": (np.int32, -1),  # the link being travelled
+    "wake": (np.int32, -1),  # the day of its next scheduled event
+    "wait_reason": (np.int8, 0),
+    "attempts": (np.int16, 0),
+    "departed": (np.int32, -1),  # day of the latest departure
+    "reached_us": (np.int32, -1),  # day the family first reached US officers or evaded them
+    "visa_until": (np.int32, -1),
+    "evading": (np.bool_, False),
+    "incidents": (np.int16, 0),
+}
+
+
+class FamilyTable:
+    """Columns of family attributes, grown as families are created.
+
+    Attributes:
+        n: Families created so far; rows ``0..n-1`` are live.
+        counts: Families in each state (indexed by :class:`FamilyState`).
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        self.counts = np.zeros(N_STATES, dtype=np.int64)
+        self._capacity = 0
+        for name, (dtype, fill) in COLUMNS.items():
+            setattr(self, name, np.full(0, fill, dtype=dtype))
+        self._grow(capacity)
+
+    def _grow(self, capacity: int) -> None:
+        for name, (dtype, fill) in COLUMNS.items():
+            old = getattr(self, name)
+            new = np.full(capacity, fill, dtype=dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+        self._capacity = capacity
+
+    def add(self, count: int, **values: np.ndarray) -> np.ndarray:
+        """Append ``count`` families in state ``at_origin`` and return their rows.
+
+        Args:
+            count: Number of families.
+            **values: Column values (arrays of length ``count`` or scalars).
+        """
+        if self.n + count > self._capacity:
+            self._grow(max(2 * self._capacity, self.n + count))
+        rows = np.arange(self.n, self.n + count)
+        for name, value in values.items():
+            getattr(self, name)[rows] = value
+        self.n += count
+        self.counts[FamilyState.AT_ORIGIN] += count
+        return rows
+
+    def set_state(self, rows: np.ndarray, state: FamilyState) -> None:
+        """Move families to a state, keeping the per-state counts consistent."""
+        if len(rows) == 0:
+            return
+        self.counts -= np.bincount(self.state[rows], minlength=N_STATES)
+        self.counts[state] += len(rows)
+        self.state[rows] = state
+
+    def in_state(self, *states: FamilyState) -> np.ndarray:
+        """Rows of families currently in any of the given states."""
+        live = self.state[: self.n]
+        if len(states) == 1:
+            return np.flatnonzero(live == states[0])
+        return np.flatnonzero(np.isin(live, states))
+
+    def state_counts(self) -> dict[str, int]:
+        """Families per state, by state label."""
+        return {s.label: int(self.counts[s]) for s in FamilyState}

@@ -1,0 +1,787 @@
+"""The migration model: one step is one day of families leaving, travelling, deciding and waiting.
+
+Families are Mesa agents (:class:`~migsim.agents.Family`) whose hot state lives in a
+:class:`~migsim.families.FamilyTable`. A family travelling along a link costs nothing until the
+day it arrives: each family has one scheduled event (arrival, end of a stay, end of holding, a
+hearing) kept in a day-indexed calendar. Decisions are taken in batches for all families due
+that day. The order of a day:
+
+1. levers set the day's :class:`~migsim.policies.PolicyState`;
+2. beliefs are turned into perceived costs-to-go to the border;
+3. families leave origins (new families and returned families trying again);
+4. scheduled events happen: arrivals (victimisation, interdiction), decisions at places and at
+   the border, ends of US holding, remain-in-Mexico hearings, returns home;
+5. queues move: ports process their metering queues, Mexico deports detainees;
+6. waiting families face daily risks and may give up or cross between ports;
+7. news of the day starts travelling, and the day's figures are collected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict, deque
+
+import mesa
+import numpy as np
+
+from migsim import decisions
+from migsim.agents import Family, FamilyState, TravelMode, WaitReason
+from migsim.corridor import Corridor, Kind, Mode, load_corridor
+from migsim.errors import InputError
+from migsim.families import FamilyTable
+from migsim.information import Information
+from migsim.policies import PolicyState
+from migsim.policies.tariff_threat import TariffThreat
+from migsim.scenario import Scenario, load_scenario
+
+S = FamilyState
+
+# Daily series the model records (flows are per day; stocks are end-of-day).
+SERIES = (
+    "departures", "first_departures", "in_transit", "waiting_total", "metering_queue",
+    "mpp_waiting", "shelter_waiting", "mx_apprehensions", "mx_apprehensions_people",
+    "turned_back", "exit_permits", "mx_detained", "mx_detention_capacity", "deportations",
+    "deportations_people", "asylum_claims_mx", "us_apprehensions_families",
+    "us_apprehensions_people", "us_port_arrivals_families", "us_port_arrivals_people",
+    "us_holding", "us_holding_capacity", "us_releases", "mpp_returns", "us_removals", "evaded",
+    "gave_up", "victimisation_incidents", "deaths", "smuggler_revenue_usd", "smuggled_departures",
+    "humanitarian_visas", "tariff_pct",
+)  # fmt: skip
+# Per-place daily measures (tidy frame ``place_series``).
+PLACE_MEASURES = (
+    "waiting", "metering_queue", "mpp_waiting", "us_apprehensions_families",
+    "us_apprehensions_people", "us_port_arrivals_families", "us_holding", "mx_apprehensions",
+)  # fmt: skip
+
+
+class MigrationModel(mesa.Model):
+    """Northern Triangle families travelling through Mexico towards the US, one step a day.
+
+    Args:
+        scenario: The scenario (default: the baseline 2019 scenario).
+        seed: Random seed (default: the scenario's).
+        families_per_year: Overrides the scenario's first departures a year.
+        corridor: A corridor already loaded (default: load the scenario's).
+
+    Attributes:
+        spec: The migsim :class:`~migsim.scenario.Scenario` being run (``model.scenario`` is
+            Mesa's own scenario object, which SolaraViz uses).
+        corridor: The corridor (graph and arrays).
+        families: The family table (hot state of every family).
+        information: Beliefs of informed families and origin communities.
+        policy: Today's policy state.
+        datacollector: Daily series (``get_model_vars_dataframe()``).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        seed: int | None = None,
+        families_per_year: float | None = None,
+        corridor: Corridor | None = None,
+    ) -> None:
+        scenario = scenario if scenario is not None else load_scenario()
+        seed = scenario.seed if seed is None else seed
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.spec = scenario
+        self.corridor = corridor if corridor is not None else load_corridor(scenario.corridor_path())
+        self.behaviour = scenario.behaviour
+        self.population = scenario.population
+        if families_per_year is not None:
+            self.population = self.population.model_copy(
+                update={"families_per_year": families_per_year}
+            )
+        self.families = FamilyTable(capacity=max(1024, int(self.population.families_per_year)))
+        self.information = Information(self)
+        self.day = 0
+        self.date = scenario.start
+        try:
+            self._setup_origins()
+            self._setup_levers()
+        except ValueError as exc:  # a place named in the scenario is not in the corridor
+            raise InputError(scenario.path or "scenario", str(exc)) from None
+        self._calendar: dict[int, list[np.ndarray]] = defaultdict(list)
+        n_places, n_links = len(self.corridor.places), len(self.corridor.links)
+        self._metering_queues: dict[int, deque[np.ndarray]] = defaultdict(deque)
+        self._detention: deque[np.ndarray] = deque()
+        self.holding = np.zeros(n_places)
+        self.link_flows = np.zeros((scenario.days, n_links), dtype=np.int32)
+        self._place_series: list[np.ndarray] = []
+        self.today: dict[str, float] = dict.fromkeys(SERIES, 0.0)
+        self.policy = PolicyState.ordinary(self.corridor)
+        self._ready_now = np.zeros(0, dtype=np.int64)
+        self._port_wait = np.zeros(n_places)
+        self._border_links = self._links_at_border()
+        self._new_place_day()
+        self._mode_speed = np.array([1.0, 1.0, self.behaviour.caravan_speed])
+        reporters = {name: _reader(name) for name in SERIES}
+        reporters.update({f"state_{s.label}": _state_reader(s) for s in S})
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+
+    # ----------------------------------------------------------------- set-up
+    def _setup_origins(self) -> None:
+        corridor, pop = self.corridor, self.population
+        self.origin_ids = corridor.of_kind("origin")
+        shares = np.zeros(len(corridor.places))
+        for name, origin in pop.origins.items():
+            if name not in corridor.index or corridor.kind[corridor.index[name]] != Kind.ORIGIN:
+                raise ValueError(f"population.origins: '{name}' is not an origin in the corridor")
+            shares[corridor.index[name]] = origin.share
+        shares /= shares.sum()
+        self.origin_share = shares
+        self.base_daily = pop.families_per_year * shares / 365.0
+        self._caravans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for caravan in pop.caravans:
+            if caravan.origin not in corridor.index:
+                raise ValueError(f"population.caravans: unknown origin '{caravan.origin}'")
+            first = (caravan.date - self.spec.start).days
+            per_day = np.diff(np.linspace(0, caravan.families, caravan.days + 1).round())
+            for k, count in enumerate(per_day):
+                self._caravans[first + k].append((corridor.index[caravan.origin], int(count)))
+
+    def _links_at_border(self) -> np.ndarray:
+        """For each place, its link to a US port and its link to a Border Patrol sector (-1: none)."""
+        c = self.corridor
+        out = np.full((len(c.places), 2), -1, dtype=np.int64)
+        for e in range(len(c.links)):
+            column = {Kind.US_PORT: 0, Kind.US_SECTOR: 1}.get(Kind(c.kind[c.link_dst[e]]))
+            if column is not None and out[c.link_src[e], column] < 0:
+                out[c.link_src[e], column] = e
+        return out
+
+    def _setup_levers(self) -> None:
+        self.levers = list(self.spec.levers)
+        self._tariffs = [lever for lever in self.levers if isinstance(lever, TariffThreat)]
+        for lever in self.levers:  # validate place names once, before the first day
+            lever.apply(PolicyState.ordinary(self.corridor), self.corridor, self.date, 1.0)
+
+    # ----------------------------------------------------------------- the day
+    def step(self) -> None:
+        """Simulate one day."""
+        t = self.day
+        self.date = self.spec.start + dt.timedelta(days=t)
+        self.today = dict.fromkeys(SERIES, 0.0)
+        self._flows_today = self.link_flows[t] if t < len(self.link_flows) else None
+        self.policy = self._policy_for(self.date)
+        self._update_costs()
+        self._depart(t)
+        self._process_events(t)
+        self._serve_metering(t)
+        self._serve_detention(t)
+        self._waiting_hazards(t)
+        self.information.end_day()
+        self._record_day()
+        self.datacollector.collect(self)
+        self.day += 1
+
+    def _policy_for(self, today: dt.date) -> PolicyState:
+        policy = PolicyState.ordinary(self.corridor)
+        policy.smuggled_interdiction = self.behaviour.smuggled_interdiction
+        for lever in self.levers:
+            level = lever.intensity(today)
+            if level > 0:
+                lever.apply(policy, self.corridor, today, level)
+                policy.announced[lever.name] = max(policy.announced.get(lever.name, 0), level)
+        self.today["tariff_pct"] = max((t.tariff_pct(today) for t in self._tariffs), default=0.0)
+        return policy
+
+    # ------------------------------------------------------ perceived costs
+    def _update_costs(self) -> None:
+        """Generalised link costs and costs-to-go for every (mode, informed, risk) variant."""
+        c, b, pol = self.corridor, self.behaviour, self.policy
+        modes = np.repeat(np.arange(3), 6)
+        informed = np.tile(np.repeat([0, 1], 3), 3)
+        risk = np.tile(np.arange(3), 6)
+        rw = np.asarray(b.risk_aversion)[risk]
+        speed = self._mode_speed[modes]
+        pays = (modes != TravelMode.SMUGGLER).astype(float)
+        vic = np.array([1.0, b.smuggled_victimisation, b.caravan_victimisation])[modes]
+        stop = np.array([1.0, pol.smuggled_interdiction, b.caravan_interdiction])[modes]
+        believed = np.where(
+            informed[None, :] == 1,
+            self.information.interdiction[:, None],
+            c.base_interdiction[:, None],
+        )  # (N, V)
+        days = np.ceil(c.link_days[:, None] / speed[None, :])
+        self.link_cost = (
+            b.value_of_time_usd * days
+            + pays[None, :] * c.link_cost[:, None]
+            + rw[None, :]
+            * (
+                b.harm_usd * c.link_victimisation[:, None] * vic[None, :]
+                + b.death_usd * c.link_death[:, None]
+                + b.interdiction_usd * believed[c.link_dst] * stop[None, :]
+            )
+        )
+        exit_cost = np.full((len(c.places), decisions.N_VARIANTS), np.inf)
+        us = c.of_kind("us_port", "us_sector")
+        exit_cost[us] = 0.0
+        border = c.of_kind("border_city")
+        wait = self._expected_wait(border)
+        exit_cost[border] = (
+            wait[:, None] * (b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation)
+        ) * informed[None, :]
+        self.ctg = decisions.cost_to_go(c.link_src, c.link_dst, self.link_cost, exit_cost)
+
+    def _expected_wait(self, border_cities: np.ndarray) -> np.ndarray:
+        """Days a family would expect to queue at each border city's shortest port queue."""
+        c = self.corridor
+        out = np.zeros(len(border_cities))
+        for k, city in enumerate(border_cities):
+            ports = [c.link_dst[e] for e in c.out_links[city] if e >= 0]
+            ports = [p for p in ports if c.kind[p] == Kind.US_PORT]
+            if ports:
+                out[k] = min(self._queue_days(p) for p in ports)
+        return out
+
+    def _queue_days(self, port: int) -> float:
+        cap = min(self.policy.metering_cap[port], self.behaviour.us_port_capacity)
+        queued = sum(len(a) for a in self._metering_queues.get(port, ()))
+        return queued / max(cap, 1e-9)
+
+    # -------------------------------------------------------------- leaving
+    def _pull(self) -> np.ndarray:
+        """Per-origin multiplier on departures from what origin communities hear."""
+        b, info = self.behaviour, self.information
+        believed = info.release * (1 - self.policy.safe_third_country)
+        pull = (np.maximum(believed, 1e-3) / b.release_prior) ** b.pull_elasticity
+        yearly = np.maximum(self.population.families_per_year * self.origin_share, 1.0)
+        return pull * (1 + b.network_effect * info.settled / yearly)
+
+    def _depart(self, t: int) -> None:
+        fam, rng, b, pop = self.families, self.rng, self.behaviour, self.population
+        pull = self._pull() * self.policy.departure_multiplier
+        counts = rng.poisson(self.base_daily[self.origin_ids] * pull[self.origin_ids])
+        origins = np.repeat(self.origin_ids, counts)
+        caravan_origins = [np.repeat(o, k) for o, k in self._caravans.get(t, [])]
+        caravan = np.concatenate([np.zeros(len(origins), bool)] + [np.ones(len(a), bool) for a in caravan_origins])
+        origins = np.concatenate([origins, *caravan_origins]).astype(np.int16)
+        new = self._create_families(origins)
+        fam.mode[new[caravan]] = TravelMode.CARAVAN
+        # Families back home after a failed attempt set off again with a daily hazard.
+        home = fam.in_state(S.AT_ORIGIN)
+        home = home[fam.attempts[home] > 0]
+        again = home[rng.random(len(home)) < np.minimum(1.0, b.retry_hazard * pull[fam.origin[home]])]
+        fam.mode[again] = TravelMode.ALONE
+        rows = np.concatenate([new, again])
+        self.today["first_departures"] += len(new)
+        self.today["departures"] += len(rows)
+        if len(rows) == 0:
+            return
+        alone = rows[fam.mode[rows] != TravelMode.CARAVAN]
+        fee = b.smuggler_fee_usd * self.policy.smuggling_fee_multiplier
+        hire = alone[decisions.hire_smuggler(rng, fam.money[alone], fam.risk_class[alone], fee)]
+        if len(hire) > self.policy.smuggling_capacity:
+            hire = rng.choice(hire, size=int(self.policy.smuggling_capacity), replace=False)
+        fam.mode[hire] = TravelMode.SMUGGLER
+        fam.money[hire] -= fee
+        self.today["smuggler_revenue_usd"] += fee * len(hire)
+        self.today["smuggled_departures"] += len(hire)
+        fam.attempts[rows] += 1
+        fam.departed[rows] = t
+        fam.place[rows] = fam.origin[rows]
+        self._choose_route(rows, t)
+
+    def _create_families(self, origins: np.ndarray) -> np.ndarray:
+        rng, pop, n = self.rng, self.population, len(origins)
+        size = 2 + rng.poisson(max(pop.family_size_mean - 2, 0), n)
+        rows = self.families.add(
+            n,
+            origin=origins,
+            size=np.minimum(size, 12),
+            children=rng.random(n) < pop.children_share,
+            money=rng.lognormal(np.log(pop.money_median_usd), pop.money_spread, n),
+            risk_class=rng.choice(3, size=n, p=[0.3, 0.4, 0.3]),
+            claim=rng.beta(2.0, 3.0, n),
+            contacts=np.minimum(rng.poisson(3.0, n), 100),
+            informed=rng.random(n) < pop.informed_share,
+        )
+        for row in rows:
+            Family(self, int(row))
+        return rows
+
+    # --------------------------------------------------------------- moving
+    def _variants(self, rows: np.ndarray) -> np.ndarray:
+        fam = self.families
+        return decisions.variant(fam.mode[rows], fam.informed[rows], fam.risk_class[rows])
+
+    def _choose_route(self, rows: np.ndarray, t: int) -> None:
+        fam, c = self.families, self.corridor
+        links = decisions.choose_links(
+            self.rng, c.out_links, c.link_dst, fam.place[rows], self._variants(rows),
+            self.link_cost, self.ctg, self.behaviour.choice_scale_usd,
+        )  # fmt: skip
+        stuck = rows[links < 0]
+        if len(stuck):  # nowhere useful to go: the family gives up
+            self._go_home(stuck, t, S.GAVE_UP)
+        ok = links >= 0
+        self._start_links(rows[ok], links[ok], t)
+
+    def _start_links(self, rows: np.ndarray, links: np.ndarray, t: int) -> None:
+        fam, c = self.families, self.corridor
+        fam.set_state(rows, S.TRAVELLING)
+        fam.link[rows] = links
+        days = np.ceil(c.link_days[links] / self._mode_speed[fam.mode[rows]]).astype(np.int64)
+        pays = fam.mode[rows] != TravelMode.SMUGGLER
+        fam.money[rows] -= np.where(pays, c.link_cost[links], 0.0).astype(np.float32)
+        if self._flows_today is not None:
+            np.add.at(self._flows_today, links, 1)
+        self._schedule(rows, t + days)
+
+    def _schedule(self, rows: np.ndarray, days: np.ndarray | int) -> None:
+        days = np.broadcast_to(np.asarray(days, dtype=np.int64), rows.shape)
+        self.families.wake[rows] = days
+        if len(rows) == 0:
+            return
+        order = np.argsort(days, kind="stable")
+        rows, days = rows[order], days[order]
+        cuts = np.flatnonzero(np.diff(days)) + 1
+        for chunk, day in zip(np.split(rows, cuts), days[np.r_[0, cuts]], strict=True):
+            self._calendar[int(day)].append(chunk)
+
+    def _process_events(self, t: int) -> None:
+        chunks = self._calendar.pop(t, [])
+        if not chunks:
+            return
+        fam = self.families
+        rows = np.concatenate(chunks)
+        rows = rows[fam.wake[rows] == t]  # drop events overtaken by other changes
+        fam.wake[rows] = -1
+        state = fam.state[rows]
+        self._arrive(rows[state == S.TRAVELLING], t)
+        # Families who ended a stay, or arrived where there is no reason to stay, decide now.
+        due = np.concatenate([rows[state == S.AT_PLACE], self._ready_now])
+        self._ready_now = np.zeros(0, dtype=np.int64)
+        self._decide(due, t)
+        self._border_decision(rows[(state == S.WAITING)], t)
+        self._us_outcome(rows[state == S.APPREHENDED_US], t)
+        self._mpp_hearing(rows[state == S.RETURNED_MPP], t)
+        home = rows[np.isin(state, (S.DEPORTED, S.GAVE_UP))]
+        fam.set_state(home, S.AT_ORIGIN)
+        fam.place[home] = fam.origin[home]
+
+    def _arrive(self, rows: np.ndarray, t: int) -> None:
+        if len(rows) == 0:
+            return
+        fam, c, b, rng = self.families, self.corridor, self.behaviour, self.rng
+        links = fam.link[rows]
+        mode = fam.mode[rows]
+        vic = np.array([1.0, b.smuggled_victimisation, b.caravan_victimisation])[mode]
+        u = rng.random((2, len(rows)))
+        incident = u[0] < c.link_victimisation[links] * vic
+        fam.incidents[rows[incident]] += 1
+        self.today["victimisation_incidents"] += incident.sum()
+        death_p = c.link_death[links] + incident * b.death_per_incident
+        died = u[1] < death_p
+        places = c.link_dst[links]
+        fam.place[rows] = places
+        fam.link[rows] = -1
+        self._die(rows[died])
+        rows, places = rows[~died], places[~died]
+        kind = c.kind[places]
+        enforced = np.isin(kind, (Kind.CROSSING, Kind.CHECKPOINT))
+        passed = self._interdict(rows[enforced], places[enforced], t)
+        sector = kind == Kind.US_SECTOR
+        self._reach_sector(rows[sector], t)
+        port = kind == Kind.US_PORT
+        self._apprehend(rows[port], t, at_port=True)
+        stay = np.isin(kind, (Kind.CITY, Kind.BORDER_CITY, Kind.ORIGIN))
+        self._stay(np.concatenate([rows[stay], passed]), t)
+
+    def _stay(self, rows: np.ndarray, t: int) -> None:
+        """Families at a place rest a drawn number of days (0 = decide today)."""
+        if len(rows) == 0:
+            return
+        fam, c, rng = self.families, self.corridor, self.rng
+        places = fam.place[rows]
+        border = c.kind[places] == Kind.BORDER_CITY
+        fam.border_city[rows[border]] = places[border]
+        learn = ~fam.informed[rows] & (rng.random(len(rows)) < self.behaviour.meet_informed)
+        fam.informed[rows[learn]] = True
+        days = decisions.geometric_days(rng, c.mean_stay_days[places])
+        fam.set_state(rows, S.AT_PLACE)
+        later = days > 0
+        self._schedule(rows[later], t + days[later])
+        self._ready_now = np.concatenate([self._ready_now, rows[~later]])
+
+    def _decide(self, rows: np.ndarray, t: int) -> None:
+        if len(rows) == 0:
+            return
+        at_border = self.corridor.kind[self.families.place[rows]] == Kind.BORDER_CITY
+        self._border_decision(rows[at_border], t)
+        self._choose_route(rows[~at_border], t)
+
+    # ---------------------------------------------------------- enforcement
+    def _interdict(self, rows: np.ndarray, places: np.ndarray, t: int) -> np.ndarray:
+        """Mexican officers stop some families passing crossings and checkpoints.
+
+        Returns:
+            The rows of families who passed.
+        """
+        if len(rows) == 0:
+            return rows
+        fam, c, pol, rng, b = self.families, self.corridor, self.policy, self.rng, self.behaviour
+        # Humanitarian visas are handed out at formal crossings, first come first served.
+        formal = np.flatnonzero((c.kind[places] == Kind.CROSSING) & (c.group[places] == "formal"))
+        u_visa = rng.random(len(formal))
+        quota = int(pol.visa_quota)
+        if quota > 0 and len(formal):
+            chosen = formal[np.argsort(u_visa)[:quota]]
+            fam.visa_until[rows[chosen]] = t + pol.visa_validity_days
+            self.today["humanitarian_visas"] += len(chosen)
+        mode = fam.mode[rows]
+        mult = np.array([1.0, pol.smuggled_interdiction, b.caravan_interdiction])[mode]
+        p = pol.interdiction[places] * mult * (fam.visa_until[rows] < t)
+        u = rng.random((2, len(rows)))
+        stopped = u[0] < p
+        # Each place processes at most its capacity a day; the rest get through.
+        cap = pol.enforcement_capacity[places]
+        idx = np.flatnonzero(stopped)
+        if len(idx) and np.isfinite(cap[idx]).any():
+            order = idx[np.lexsort((u[1][idx], places[idx]))]
+            starts = np.r_[0, np.flatnonzero(np.diff(places[order])) + 1]
+            rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+            stopped[order[rank >= cap[order]]] = False
+        self.information.observe_interdiction(places, stopped)
+        caught, caught_at = rows[stopped], places[stopped]
+        back = (c.kind[caught_at] == Kind.CROSSING) & (u[1][stopped] < pol.turned_back_share)
+        self._turn_back(caught[back])
+        self._detain(caught[~back], caught_at[~back], t)
+        return rows[~stopped]
+
+    def _turn_back(self, rows: np.ndarray) -> None:
+        fam = self.families
+        fam.set_state(rows, S.AT_ORIGIN)
+        fam.place[rows] = fam.origin[rows]
+        self.today["turned_back"] += len(rows)
+
+    def _detain(self, rows: np.ndarray, places: np.ndarray, t: int) -> None:
+        fam, pol = self.families, self.policy
+        occupied = fam.counts[S.DETAINED_MX]
+        room = max(0, int(min(pol.detention_places, 1e12) - occupied))
+        permits = rows[room:]  # no room: released with an exit permit, they go on
+        rows = rows[:room]
+        fam.set_state(rows, S.DETAINED_MX)
+        self._detention.append(rows)
+        self.today["mx_apprehensions"] += len(rows) + len(permits)
+        self.today["mx_apprehensions_people"] += fam.size[rows].sum() + fam.size[permits].sum()
+        self.today["exit_permits"] += len(permits)
+        self._place_count("mx_apprehensions", places)
+        if len(permits):
+            fam.set_state(permits, S.AT_PLACE)
+            self._schedule(permits, t + 1)
+
+    def _serve_detention(self, t: int) -> None:
+        fam = self.families
+        cap = self.policy.deportations_per_day
+        out = self._take(self._detention, cap, lambda r: fam.state[r] == S.DETAINED_MX)
+        self.today["deportations"] += len(out)
+        self.today["deportations_people"] += fam.size[out].sum()
+        self._go_home(out, t, S.DEPORTED, days=2)
+
+    @staticmethod
+    def _take(queue: deque, cap: float, still: callable) -> np.ndarray:
+        """Take up to ``cap`` rows, first in first out, of those still queued."""
+        taken: list[np.ndarray] = []
+        need = cap
+        while queue and need > 0:
+            chunk = queue.popleft()
+            chunk = chunk[still(chunk)]
+            if len(chunk) > need:
+                queue.appendleft(chunk[int(need) :])
+                chunk = chunk[: int(need)]
+            taken.append(chunk)
+            need -= len(chunk)
+        return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
+
+    def _go_home(self, rows: np.ndarray, t: int, state: FamilyState, days: int | None = None):
+        """Families travel back to their origin (deported, turned back or giving up)."""
+        if len(rows) == 0:
+            return
+        fam, c = self.families, self.corridor
+        fam.set_state(rows, state)
+        if state == S.GAVE_UP:
+            self.today["gave_up"] += len(rows)
+        if days is None:  # back by bus, at ~400 km a day
+            km = _km(c.lat[fam.place[rows]], c.lon[fam.place[rows]], c.lat[fam.origin[rows]], c.lon[fam.origin[rows]])
+            days = 1 + (1.3 * km / 400).astype(np.int64)
+        self._schedule(rows, t + np.asarray(days))
+
+    def _die(self, rows: np.ndarray) -> None:
+        self.families.set_state(rows, S.DIED)
+        self.today["deaths"] += len(rows)
+
+    # -------------------------------------------------------------- border
+    def _border_decision(self, rows: np.ndarray, t: int) -> None:
+        """At a Mexican border city: port, cross and surrender, evade, asylum in Mexico, wait, home."""
+        if len(rows) == 0:
+            return
+        fam, c, b, rng, pol = self.families, self.corridor, self.behaviour, self.rng, self.policy
+        city = fam.place[rows]
+        port_link, sector_link = self._border_links[city, 0], self._border_links[city, 1]
+        rw = np.asarray(b.risk_aversion)[fam.risk_class[rows]]
+        informed = fam.informed[rows]
+        believed = np.where(informed, self.information.release[fam.origin[rows]], b.release_prior)
+        believed = believed * (1 - pol.safe_third_country * informed)
+        claim = 0.5 + fam.claim[rows]
+        asylum = b.value_in_us_usd * believed * claim
+        port = np.maximum(port_link, 0)
+        wait = np.where(informed, self._port_wait[c.link_dst[port]], 0.0)
+        sector = np.maximum(sector_link, 0)
+        crossing_harm = rw * (b.harm_usd * c.link_victimisation[sector] + b.death_usd * c.link_death[sector])
+        evade_fee = np.where(fam.mode[rows] == TravelMode.SMUGGLER, b.smuggler_evade_fee_usd, 0.0)
+        utility = np.stack(
+            [
+                np.where(port_link >= 0, asylum - wait * (b.value_of_time_usd + rw * b.harm_usd * b.waiting_victimisation), -np.inf),
+                np.where(sector_link >= 0, asylum - crossing_harm, -np.inf),
+                np.where(sector_link >= 0, b.value_in_us_usd * b.evade_success - 2 * crossing_harm - evade_fee, -np.inf),
+                b.value_asylum_mx_usd * claim,
+                0.5 * asylum - 7 * b.value_of_time_usd,
+                np.zeros(len(rows)),
+            ],
+            axis=1,
+        )
+        choice = decisions.logit_choice(rng, utility, 5 * b.choice_scale_usd)
+        # 0: queue at the port (metering)
+        q = rows[choice == 0]
+        fam.set_state(q, S.WAITING)
+        fam.wait_reason[q] = WaitReason.METERING
+        fam.link[q] = port_link[choice == 0]
+        fam.wake[q] = -1
+        for p in np.unique(c.link_dst[fam.link[q]]):
+            self._metering_queues[int(p)].append(q[c.link_dst[fam.link[q]] == p])
+        # 1, 2: cross between ports, surrendering or evading
+        cross = np.isin(choice, (1, 2))
+        fam.evading[rows[cross]] = choice[cross] == 2
+        payers = rows[(choice == 2) & (fam.mode[rows] == TravelMode.SMUGGLER)]
+        self.today["smuggler_revenue_usd"] += b.smuggler_evade_fee_usd * len(payers)
+        self._start_links(rows[cross], sector_link[cross], t)
+        # 3: asylum in Mexico
+        self._claim_asylum_mx(rows[choice == 3])
+        # 4: wait in a shelter and think again in a week
+        w = rows[choice == 4]
+        fam.set_state(w, S.WAITING)
+        fam.wait_reason[w] = WaitReason.SHELTER
+        self._schedule(w, t + 7)
+        # 5: go home
+        self._go_home(rows[choice == 5], t, S.GAVE_UP)
+
+    def _claim_asylum_mx(self, rows: np.ndarray) -> None:
+        self.families.set_state(rows, S.ASYLUM_MX)
+        self.families.wait_reason[rows] = WaitReason.NONE
+        self.today["asylum_claims_mx"] += len(rows)
+
+    def _serve_metering(self, t: int) -> None:
+        fam = self.families
+        for port, queue in self._metering_queues.items():
+            cap = min(self.policy.metering_cap[port], self.behaviour.us_port_capacity)
+            out = self._take(
+                queue, cap, lambda r: (fam.state[r] == S.WAITING) & (fam.wait_reason[r] == WaitReason.METERING)
+            )
+            fam.wait_reason[out] = WaitReason.NONE
+            fam.place[out] = port
+            self._apprehend(out, t, at_port=True)
+
+    def _reach_sector(self, rows: np.ndarray, t: int) -> None:
+        """Families who crossed between ports surrender, or try to evade Border Patrol."""
+        if len(rows) == 0:
+            return
+        fam, rng = self.families, self.rng
+        fam.set_state(rows, S.CROSSED_US)
+        u = rng.random(len(rows))
+        away = fam.evading[rows] & (u < self.behaviour.evade_success)
+        gone = rows[away]
+        fam.set_state(gone, S.EVADED_US)
+        fam.reached_us[gone] = t
+        self.today["evaded"] += len(gone)
+        self.information.observe_outcomes(fam.origin[gone], success=True)
+        self._apprehend(rows[~away], t, at_port=False)
+
+    def _apprehend(self, rows: np.ndarray, t: int, *, at_port: bool) -> None:
+        """Border Patrol (between ports) or port officers (at ports) take families into holding."""
+        if len(rows) == 0:
+            return
+        fam, pol, rng = self.families, self.policy, self.rng
+        places = fam.place[rows]
+        fam.set_state(rows, S.APPREHENDED_US)
+        fam.reached_us[rows] = np.where(fam.reached_us[rows] < 0, t, fam.reached_us[rows])
+        people = fam.size[rows]
+        if at_port:
+            self.today["us_port_arrivals_families"] += len(rows)
+            self.today["us_port_arrivals_people"] += people.sum()
+            self._place_count("us_port_arrivals_families", places)
+        else:
+            self.today["us_apprehensions_families"] += len(rows)
+            self.today["us_apprehensions_people"] += people.sum()
+            self._place_count("us_apprehensions_families", places)
+            self._place_count("us_apprehensions_people", places, people)
+        np.add.at(self.holding, places, 1)
+        # Overcrowded stations release faster, in proportion to how full they are.
+        crowding = np.maximum(1.0, self.holding[places] / pol.holding_capacity[places])
+        mean = pol.processing_days / crowding
+        days = 1 + rng.poisson(np.maximum(mean - 1, 0))
+        self._schedule(rows, t + days)
+
+    def _us_outcome(self, rows: np.ndarray, t: int) -> None:
+        """End of holding: removed, returned to Mexico to wait, or released into the US."""
+        if len(rows) == 0:
+            return
+        fam, b, pol, rng = self.families, self.behaviour, self.policy, self.rng
+        places = fam.place[rows]
+        np.subtract.at(self.holding, places, 1)
+        u = rng.random((3, len(rows)))
+        barred = u[0] < pol.safe_third_country
+        mpp = ~barred & (u[1] < pol.mpp_share[places]) & (fam.border_city[rows] >= 0)
+        weak = 2 * b.removal_base * (1 - fam.claim[rows])
+        removed = barred | (~mpp & (u[2] < weak))
+        released = ~removed & ~mpp
+        self._remove(rows[removed])
+        r = rows[released]
+        fam.set_state(r, S.RELEASED_US)
+        self.today["us_releases"] += len(r)
+        self.information.observe_outcomes(fam.origin[r], success=True)
+        m = rows[mpp]
+        fam.set_state(m, S.RETURNED_MPP)
+        fam.place[m] = fam.border_city[m]
+        self.today["mpp_returns"] += len(m)
+        self.information.observe_outcomes(fam.origin[m], success=False)
+        wait = 1 + rng.exponential(pol.mpp_mean_wait_days, len(m)).astype(np.int64)
+        self._schedule(m, t + wait)
+
+    def _remove(self, rows: np.ndarray) -> None:
+        self.families.set_state(rows, S.REMOVED)
+        self.today["us_removals"] += len(rows)
+        self.information.observe_outcomes(self.families.origin[rows], success=False)
+
+    def _mpp_hearing(self, rows: np.ndarray, t: int) -> None:
+        if len(rows) == 0:
+            return
+        fam, b = self.families, self.behaviour
+        granted = self.rng.random(len(rows)) < b.mpp_grant * (0.5 + fam.claim[rows])
+        g = rows[granted]
+        fam.set_state(g, S.RELEASED_US)
+        self.today["us_releases"] += len(g)
+        self.information.observe_outcomes(fam.origin[g], success=True)
+        self._remove(rows[~granted])
+
+    # -------------------------------------------------------------- waiting
+    def _waiting_hazards(self, t: int) -> None:
+        """Daily risks and choices of families waiting in Mexican border cities."""
+        fam, b, rng, c = self.families, self.behaviour, self.rng, self.corridor
+        rows = fam.in_state(S.WAITING, S.RETURNED_MPP)
+        u = rng.random((4, len(rows)))
+        incident = u[0] < b.waiting_victimisation
+        fam.incidents[rows[incident]] += 1
+        self.today["victimisation_incidents"] += incident.sum()
+        died = u[1] < b.waiting_death + incident * b.death_per_incident
+        self._die(rows[died])
+        rows, u = rows[~died], u[:, ~died]
+        give_up = u[2] < b.waiting_give_up
+        # MPP families who give up go home, evade, or claim asylum in Mexico (equal odds).
+        mpp = fam.state[rows] == S.RETURNED_MPP
+        quit_mpp = rows[give_up & mpp]
+        how = (u[3][give_up & mpp] * 3).astype(int)
+        self._go_home(quit_mpp[how == 0], t, S.GAVE_UP)
+        self._claim_asylum_mx(quit_mpp[how == 1])
+        evade = quit_mpp[how == 2]
+        sector_link = self._border_links[fam.place[evade], 1]
+        fam.evading[evade] = True
+        self._start_links(evade[sector_link >= 0], sector_link[sector_link >= 0], t)
+        self._go_home(evade[sector_link < 0], t, S.GAVE_UP)
+        # Queued families go home, or cross between ports the longer the expected wait.
+        queued = rows[~mpp & (fam.wait_reason[rows] == WaitReason.METERING)]
+        uq = u[:, ~mpp & (fam.wait_reason[rows] == WaitReason.METERING)]
+        self._go_home(queued[uq[2] < b.waiting_give_up], t, S.GAVE_UP)
+        queued, uq = queued[uq[2] >= b.waiting_give_up], uq[:, uq[2] >= b.waiting_give_up]
+        port = c.link_dst[fam.link[queued]]
+        wait = self._port_wait[port]
+        switch = uq[3] < 0.1 * wait / (wait + b.queue_switch_days)
+        movers = queued[switch]
+        sector_link = self._border_links[fam.place[movers], 1]
+        ok = sector_link >= 0
+        fam.wait_reason[movers[ok]] = WaitReason.NONE
+        fam.evading[movers[ok]] = False
+        self._start_links(movers[ok], sector_link[ok], t)
+
+    # ------------------------------------------------------------ recording
+    def _place_count(self, measure: str, places: np.ndarray, weights=None) -> None:
+        counts = np.bincount(places, weights=weights, minlength=len(self.corridor.places))
+        self._place_today[measure] += counts
+
+    def _record_day(self) -> None:
+        fam, c = self.families, self.corridor
+        counts = fam.counts
+        self.today["in_transit"] = counts[S.TRAVELLING] + counts[S.AT_PLACE]
+        self.today["waiting_total"] = counts[S.WAITING] + counts[S.RETURNED_MPP]
+        self.today["mpp_waiting"] = counts[S.RETURNED_MPP]
+        waiting = fam.in_state(S.WAITING, S.RETURNED_MPP)
+        n = len(c.places)
+        reason = fam.wait_reason[waiting]
+        metering = waiting[reason == WaitReason.METERING]
+        self.today["metering_queue"] = len(metering)
+        self.today["shelter_waiting"] = int((reason == WaitReason.SHELTER).sum())
+        self.today["mx_detained"] = counts[S.DETAINED_MX]
+        places = self.policy.detention_places
+        self.today["mx_detention_capacity"] = places if np.isfinite(places) else np.nan
+        self.today["us_holding"] = counts[S.APPREHENDED_US]
+        cap = self.policy.holding_capacity[c.of_kind("us_port", "us_sector")].sum()
+        self.today["us_holding_capacity"] = cap if np.isfinite(cap) else np.nan
+        pt = self._place_today
+        pt["waiting"] += np.bincount(fam.place[waiting], minlength=n)
+        pt["metering_queue"] += np.bincount(fam.place[metering], minlength=n)
+        mpp = waiting[fam.state[waiting] == S.RETURNED_MPP]
+        pt["mpp_waiting"] += np.bincount(fam.place[mpp], minlength=n)
+        pt["us_holding"] += self.holding
+        self._place_series.append(np.stack([pt[m] for m in PLACE_MEASURES]))
+        self._new_place_day()
+        # Expected metering wait at each port, for tomorrow's decisions.
+        self._refresh_port_wait()
+
+    def _new_place_day(self) -> None:
+        n = len(self.corridor.places)
+        self._place_today = {m: np.zeros(n) for m in PLACE_MEASURES}
+
+    def _refresh_port_wait(self) -> None:
+        self._port_wait = np.zeros(len(self.corridor.places))
+        for port in self._metering_queues:
+            self._port_wait[port] = self._queue_days(port)
+
+    # ------------------------------------------------------------ public API
+    @property
+    def families_created(self) -> int:
+        """Families that have entered the simulation so far."""
+        return self.families.n
+
+    def state_counts(self) -> dict[str, int]:
+        """Families in each state now."""
+        return self.families.state_counts()
+
+    def results(self):
+        """The run's results as tidy pandas frames (see :class:`migsim.results.Results`)."""
+        from migsim.results import Results
+
+        return Results.from_model(self)
+
+
+def _reader(name: str):
+    def read(model: MigrationModel) -> float:
+        return float(model.today[name])
+
+    return read
+
+
+def _state_reader(state: FamilyState):
+    def read(model: MigrationModel) -> int:
+        return int(model.families.counts[state])
+
+    return read
+
+
+def _km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in km."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(a))

@@ -1,0 +1,84 @@
+"""Policy levers: one small class per lever, and the registry that parses them from scenarios.
+
+Every lever has named parameters (units, default, and the public fact behind the default) and
+a dated schedule. ``LEVERS`` maps each lever's name to its class.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from migsim.policies.anti_smuggling import AntiSmuggling
+from migsim.policies.base import Lever, PolicyState
+from migsim.policies.humanitarian_visas import HumanitarianVisas
+from migsim.policies.isthmus_checkpoints import IsthmusCheckpoints
+from migsim.policies.metering import Metering
+from migsim.policies.mexican_deportations import MexicanDeportations
+from migsim.policies.northern_triangle_aid import NorthernTriangleAid
+from migsim.policies.remain_in_mexico import RemainInMexico
+from migsim.policies.safe_third_country import SafeThirdCountry
+from migsim.policies.southern_border_enforcement import SouthernBorderEnforcement
+from migsim.policies.tariff_threat import TariffThreat
+from migsim.policies.us_holding_capacity import USHoldingCapacity
+
+LEVERS: dict[str, type[Lever]] = {
+    cls.name: cls
+    for cls in (
+        SafeThirdCountry,
+        RemainInMexico,
+        IsthmusCheckpoints,
+        SouthernBorderEnforcement,
+        AntiSmuggling,
+        HumanitarianVisas,
+        MexicanDeportations,
+        Metering,
+        USHoldingCapacity,
+        NorthernTriangleAid,
+        TariffThreat,
+    )
+}
+
+__all__ = ["LEVERS", "Lever", "PolicyState", "parse_lever", "lever_parameters"]
+
+
+def nearest(name: str, options: list[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest option, or an empty string."""
+    match = difflib.get_close_matches(str(name), options, n=1, cutoff=0.4)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def parse_lever(spec: Any) -> Lever:
+    """Build a lever from a scenario entry such as ``{"lever": "metering", ...}``.
+
+    Raises:
+        ValueError: For a missing or unknown lever name (naming the nearest valid one).
+        pydantic.ValidationError: For bad parameters.
+    """
+    if not isinstance(spec, dict) or "lever" not in spec:
+        raise ValueError("each lever entry needs a 'lever' key naming the lever")
+    name = spec["lever"]
+    if name not in LEVERS:
+        raise ValueError(f"unknown lever '{name}'{nearest(name, list(LEVERS))}")
+    return LEVERS[name].model_validate(spec)
+
+
+def lever_parameters(cls: type[Lever]) -> list[dict[str, Any]]:
+    """List a lever's parameters with units, default and source, for ``migsim levers``."""
+    rows = []
+    base = set(Lever.model_fields)
+    for pname, field in cls.model_fields.items():
+        if pname in base:
+            continue
+        extra = field.json_schema_extra or {}
+        default = field.default if field.default_factory is None else field.default_factory()
+        rows.append(
+            {
+                "lever": cls.name,
+                "parameter": pname,
+                "default": default,
+                "units": extra.get("units", ""),
+                "source": extra.get("source", field.description or ""),
+            }
+        )
+    return rows

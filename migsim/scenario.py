@@ -1,0 +1,246 @@
+"""Scenarios: a corridor, a population, behaviour parameters and a timeline of levers, from YAML.
+
+A scenario file is validated with pydantic. Unknown keys and unknown levers are errors naming
+the key and the nearest valid name; :func:`load_scenario` turns every problem into one
+:class:`~migsim.errors.InputError` naming the file and key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from migsim.errors import InputError
+from migsim.policies import Lever, parse_lever
+
+DEFAULT_SCENARIO = (
+    Path(__file__).resolve().parent.parent
+    / "models"
+    / "northern_triangle_2019"
+    / "scenarios"
+    / "baseline_2019.yaml"
+)
+
+
+class Strict(BaseModel):
+    """Base for scenario sections: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Origin(Strict):
+    """An origin's share of departures and its country."""
+
+    share: float = Field(gt=0, description="share of first departures from this origin")
+
+
+class Caravan(Strict):
+    """A caravan: extra families leaving one origin together over a few days."""
+
+    date: dt.date
+    origin: str
+    families: int = Field(gt=0, description="families joining the caravan")
+    days: int = Field(3, ge=1, description="days over which the caravan's families set off")
+
+
+class Population(Strict):
+    """Who leaves, and how many."""
+
+    families_per_year: float = Field(
+        190_000,
+        gt=0,
+        description="first departures a year at the base hazard (FY2019: 473,682 family-unit "
+        "apprehensions of people / 2.5 people a family ≈ 190,000)",
+    )
+    origins: dict[str, Origin]
+    family_size_mean: float = Field(2.6, ge=1, description="mean people per family")
+    children_share: float = Field(0.9, ge=0, le=1, description="share of families with children")
+    money_median_usd: float = Field(3000, gt=0, description="median money a family can raise")
+    money_spread: float = Field(0.9, ge=0, description="sigma of log money")
+    informed_share: float = Field(
+        0.6, ge=0, le=1, description="share of families with contacts who relay news"
+    )
+    caravans: list[Caravan] = Field(default_factory=list)
+
+
+class Behaviour(Strict):
+    """How families weigh time, money, risk and chances (calibrated in issue data later)."""
+
+    value_of_time_usd: float = Field(25, ge=0, description="USD a family gives for a day saved")
+    harm_usd: float = Field(6000, ge=0, description="USD-equivalent weight of a crime suffered")
+    death_usd: float = Field(300_000, ge=0, description="USD-equivalent weight of death")
+    interdiction_usd: float = Field(
+        4000, ge=0, description="USD-equivalent cost of being caught in Mexico"
+    )
+    choice_scale_usd: float = Field(
+        400, gt=0, description="logit scale: utility differences that shift choices by e"
+    )
+    risk_aversion: tuple[float, float, float] = Field(
+        (0.5, 1.0, 2.0), description="risk weights of the three risk-attitude classes"
+    )
+    smuggler_fee_usd: float = Field(
+        7000, ge=0, description="fee to reach the US border with a smuggler (facts: ~$7,000)"
+    )
+    smuggler_evade_fee_usd: float = Field(
+        3000, ge=0, description="extra fee to evade Border Patrol (facts: ~$10,000 in all)"
+    )
+    smuggled_interdiction: float = Field(0.35, ge=0, le=1)
+    smuggled_victimisation: float = Field(0.3, ge=0, le=1)
+    caravan_victimisation: float = Field(0.4, ge=0, le=1)
+    caravan_interdiction: float = Field(0.6, ge=0, le=1)
+    caravan_speed: float = Field(0.6, gt=0, description="caravans move slower")
+    value_in_us_usd: float = Field(
+        20_000, ge=0, description="value a family places on staying in the US"
+    )
+    value_asylum_mx_usd: float = Field(4_000, ge=0, description="value of asylum in Mexico")
+    evade_success: float = Field(0.45, ge=0, le=1, description="chance evading Border Patrol works")
+    release_prior: float = Field(
+        0.8, ge=0, le=1, description="perceived chance of release into the US at the start"
+    )
+    pull_elasticity: float = Field(
+        1.0, ge=0, description="departure response to perceived chance of staying in the US"
+    )
+    network_effect: float = Field(
+        1.0, ge=0, description="departure rise per year's worth of families settled in the US"
+    )
+    info_lag_days: int = Field(14, ge=0, description="days before news reaches others")
+    info_smoothing: float = Field(0.1, gt=0, le=1, description="weight of each day's news")
+    info_noise: float = Field(0.3, ge=0, description="log-normal sigma of rumour distortion")
+    meet_informed: float = Field(0.2, ge=0, le=1, description="chance of learning at a place")
+    retry_hazard: float = Field(
+        1 / 90, ge=0, le=1, description="daily chance a returned family sets off again"
+    )
+    waiting_victimisation: float = Field(
+        0.002, ge=0, le=1, description="daily victimisation risk waiting in a border city"
+    )
+    waiting_death: float = Field(2e-5, ge=0, le=1, description="daily death risk waiting")
+    death_per_incident: float = Field(0.003, ge=0, le=1)
+    waiting_give_up: float = Field(
+        0.004, ge=0, le=1, description="daily chance a waiting family gives up and goes home"
+    )
+    queue_switch_days: float = Field(
+        45, gt=0, description="expected metering wait at which half of queued families cross"
+    )
+    removal_base: float = Field(
+        0.15, ge=0, le=1, description="chance a weak-claim family is removed after holding"
+    )
+    mpp_grant: float = Field(0.02, ge=0, le=1, description="MPP asylum grant rate at hearings")
+    us_port_capacity: float = Field(
+        1000, gt=0, description="families a day a port processes without metering"
+    )
+
+
+class Scenario(Strict):
+    """A corridor, a population, behaviour parameters and a timeline of levers."""
+
+    name: str
+    description: str = ""
+    corridor: str = Field(description="corridor folder, relative to the scenario file")
+    start: dt.date
+    days: int = Field(365, gt=0)
+    seed: int = Field(1, ge=0)
+    population: Population
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    levers: list[Any] = Field(default_factory=list)
+    path: Path | None = Field(None, exclude=True)
+
+    @field_validator("levers", mode="before")
+    @classmethod
+    def _parse_levers(cls, value: Any) -> list[Lever]:
+        return [v if isinstance(v, Lever) else parse_lever(v) for v in value or []]
+
+    def corridor_path(self) -> Path:
+        """The corridor folder, resolved against the scenario file's folder."""
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / self.corridor).resolve()
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML, with levers and every default written out."""
+        data = self.model_dump(mode="json", exclude={"path"})
+        data["corridor"] = str(self.corridor_path())
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+    def end(self) -> dt.date:
+        """The last simulated day."""
+        return self.start + dt.timedelta(days=self.days - 1)
+
+
+def _key_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Valid field names at an error location, for a 'did you mean' hint."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        ann = getattr(field, "annotation", None)
+        args = getattr(ann, "__args__", ())
+        current = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return list(getattr(current, "model_fields", {}) or [])
+
+
+def _explain(exc: ValidationError, data: dict, model: type[BaseModel]) -> tuple[str, str]:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    key = _key_path(loc)
+    if err["type"] == "extra_forbidden":
+        options = _fields_at(model, loc)
+        if loc and loc[0] == "levers" and len(loc) >= 2:
+            lever = data["levers"][loc[1]]
+            from migsim.policies import LEVERS
+
+            options = list(LEVERS[lever["lever"]].model_fields)
+        match = difflib.get_close_matches(str(loc[-1]), options, n=1, cutoff=0.4)
+        hint = f"; did you mean '{match[0]}'?" if match else f"; valid keys: {', '.join(options)}"
+        return key, f"unknown key '{loc[-1]}'{hint}"
+    if err["type"] == "missing":
+        return key, "is required but missing; add it"
+    msg = err["msg"].removeprefix("Value error, ")
+    return key, f"{msg} (got {err.get('input')!r})" if "input" in err and err["type"] != "value_error" else msg
+
+
+def load_scenario(path: str | Path | None = None, **overrides: Any) -> Scenario:
+    """Load and validate a scenario file.
+
+    Args:
+        path: The YAML file (default: the baseline 2019 scenario).
+        **overrides: Top-level fields to replace (e.g. ``days=30``, ``seed=2``).
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        InputError: Naming the file and key of the first problem and how to fix it.
+    """
+    path = Path(path) if path is not None else DEFAULT_SCENARIO
+    if not path.is_file():
+        raise InputError(path, "scenario file not found; give the path of a scenario YAML file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InputError(path, f"is not valid YAML{where}; check indentation and colons") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "must be a YAML mapping with keys such as name, corridor, start")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        key, message = _explain(exc, data, Scenario)
+        raise InputError(path, message, key=key) from None
+    except ValueError as exc:  # an unknown lever name, raised while parsing levers
+        raise InputError(path, str(exc), key="levers") from None
+    scenario.path = path.resolve()
+    return scenario
