@@ -11,6 +11,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 if TYPE_CHECKING:
     from migsim.model import MigrationModel
@@ -141,6 +142,21 @@ class Family(mesa.Agent):
         """What the family believes: interdiction at each enforcement place, release odds."""
         info = self.model.information
         return info.beliefs(self.row)
+
+    def step(self) -> None:
+        """Take this family's day on its own, the plain per-agent way.
+
+        The model normally handles families in batches (one numpy operation per decision for
+        all families due that day); this method drives the same decision functions for one
+        family, and is what the per-agent reference in ``benchmarks/`` calls via
+        ``model.agents.shuffle_do("step")``.
+        """
+        model, row = self.model, np.array([self.row])
+        fam = model.families
+        if fam.wake[self.row] == model.day:
+            model._handle(row, model.day)
+        if fam.state[self.row] in (FamilyState.WAITING, FamilyState.RETURNED_MPP):
+            model._waiting_hazards(model.day, row)
 
     def __repr__(self) -> str:
         return f"<Family {self.unique_id} {self.state.label} at {self.place} from {self.origin}>"

@@ -80,7 +80,11 @@ def cmd_levers(args: argparse.Namespace) -> int:
             default = row["default"]
             default = "[] (all)" if default == [] else default
             print(f"  - {row['parameter']} = {default} {row['units']}".rstrip())
-            print(textwrap.fill(row["source"], 96, initial_indent="      ", subsequent_indent="      "))
+            print(
+                textwrap.fill(
+                    row["source"], 96, initial_indent="      ", subsequent_indent="      "
+                )
+            )
         print("  schedule: start, full (end of ramp), end — dates YYYY-MM-DD, all optional\n")
     return 0
 

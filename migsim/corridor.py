@@ -165,9 +165,7 @@ def _number(
     if not math.isfinite(value):
         raise InputError(path, f"column '{column}' is '{text}'; give a finite number", row=row)
     if low is not None and value < low:
-        raise InputError(
-            path, f"column '{column}' is {text}; it must be at least {low:g}", row=row
-        )
+        raise InputError(path, f"column '{column}' is {text}; it must be at least {low:g}", row=row)
     if high is not None and value > high:
         raise InputError(path, f"column '{column}' is {text}; it must be at most {high:g}", row=row)
     return value

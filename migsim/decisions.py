@@ -7,7 +7,9 @@ model calls them for every family due to decide on a day; the per-agent referenc
 Route choice is a multinomial logit over the links out of a family's place. The utility of a
 link is minus its generalised cost (time, money, victimisation and death risk, expected
 interdiction, in USD) plus the perceived generalised cost-to-go from the link's end to the
-border, divided by a scale; a Gumbel draw per option turns utilities into a logit choice.
+border, divided by a scale. Families differ by travel mode, whether they are informed, and
+risk attitude (18 variants); the logit probabilities are computed once a day per place and
+variant, and each family draws one uniform number against them.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ def variant(mode: np.ndarray, informed: np.ndarray, risk_class: np.ndarray) -> n
 
 
 def cost_to_go(
-    src: np.ndarray, dst: np.ndarray, link_cost: np.ndarray, exit_cost: np.ndarray
+    out_links: np.ndarray, dst: np.ndarray, link_cost: np.ndarray, exit_cost: np.ndarray
 ) -> np.ndarray:
     """Least generalised cost from every place to an exit, for every variant (Bellman-Ford).
 
     Args:
-        src: Link start place ids, shape (E,).
+        out_links: Links out of each place, padded with -1, shape (N, K).
         dst: Link end place ids, shape (E,).
         link_cost: Cost of each link for each variant, shape (E, V).
         exit_cost: Cost of ending at each place (``inf`` where a place is not an exit), (N, V).
@@ -36,54 +38,67 @@ def cost_to_go(
     Returns:
         Cost-to-go, shape (N, V); ``inf`` where no exit can be reached.
     """
+    valid = (out_links >= 0)[:, :, None]
+    safe = np.maximum(out_links, 0)
+    step_cost = np.where(valid, link_cost[safe], np.inf)  # (N, K, V)
+    ends = dst[safe]
     best = exit_cost.copy()
     for _ in range(len(exit_cost)):
-        via = link_cost + best[dst]
-        relaxed = np.full_like(best, np.inf)
-        np.minimum.at(relaxed, src, via)
-        new = np.minimum(best, relaxed)
+        new = np.minimum(exit_cost, (step_cost + best[ends]).min(axis=1))
         if np.array_equal(new, best):
             break
         best = new
     return best
 
 
+def route_probabilities(
+    out_links: np.ndarray, dst: np.ndarray, link_cost: np.ndarray, ctg: np.ndarray, scale: float
+) -> np.ndarray:
+    """Cumulative logit probabilities of each link out of each place, per variant.
+
+    The utility of a link is ``-(link cost + cost-to-go from its end) / scale``; links that
+    lead nowhere useful (infinite cost) have probability 0.
+
+    Returns:
+        Shape (N, V, K): cumulative probabilities over the padded out-links of each place;
+        the last column is 1 where any link is usable and 0 where none is.
+    """
+    valid = (out_links >= 0)[:, :, None]
+    safe = np.maximum(out_links, 0)
+    cost = np.where(valid, link_cost[safe] + ctg[dst[safe]], np.inf)  # (N, K, V)
+    low = cost.min(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        weight = np.where(np.isfinite(cost), np.exp(-(cost - low) / scale), 0.0)
+    total = weight.sum(axis=1, keepdims=True)
+    prob = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+    return np.cumsum(prob, axis=1).transpose(0, 2, 1).copy()
+
+
 def choose_links(
     rng: np.random.Generator,
     out_links: np.ndarray,
-    dst: np.ndarray,
+    cumulative: np.ndarray,
     places: np.ndarray,
     variants: np.ndarray,
-    link_cost: np.ndarray,
-    ctg: np.ndarray,
-    scale: float,
 ) -> np.ndarray:
     """Multinomial-logit choice of the next link for families at places.
 
     Args:
-        rng: The model's random generator.
+        rng: The model's random generator (one uniform draw per family).
         out_links: Links out of each place, padded with -1, shape (N, K).
-        dst: Link end place ids.
+        cumulative: Cumulative choice probabilities from :func:`route_probabilities`.
         places: Each family's place, shape (n,).
         variants: Each family's cost-to-go column, shape (n,).
-        link_cost: Link generalised cost per variant, shape (E, V).
-        ctg: Cost-to-go per place and variant, shape (N, V).
-        scale: Logit scale in USD.
 
     Returns:
         The chosen link per family, or -1 where no link leads anywhere useful.
     """
-    options = out_links[places]  # (n, K)
-    valid = options >= 0
-    safe = np.where(valid, options, 0)
-    cost = link_cost[safe, variants[:, None]] + ctg[dst[safe], variants[:, None]]
-    utility = np.where(valid & np.isfinite(cost), -cost / scale, -np.inf)
-    # One Gumbel draw per option (always the full padded width, so draws do not depend on
-    # how many options are open).
-    noisy = utility + rng.gumbel(size=utility.shape)
-    pick = np.argmax(noisy, axis=1)
-    chosen = options[np.arange(len(places)), pick]
-    return np.where(np.isfinite(utility.max(axis=1, initial=-np.inf)), chosen, -1)
+    u = rng.random(len(places))
+    cum = cumulative[places, variants]  # (n, K)
+    pick = (u[:, None] >= cum).sum(axis=1)
+    usable = cum[:, -1] > 0
+    pick = np.minimum(pick, cum.shape[1] - 1)
+    return np.where(usable, out_links[places, pick], -1)
 
 
 def logit_choice(rng: np.random.Generator, utility: np.ndarray, scale: float) -> np.ndarray:

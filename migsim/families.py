@@ -88,10 +88,9 @@ class FamilyTable:
 
     def in_state(self, *states: FamilyState) -> np.ndarray:
         """Rows of families currently in any of the given states."""
-        live = self.state[: self.n]
-        if len(states) == 1:
-            return np.flatnonzero(live == states[0])
-        return np.flatnonzero(np.isin(live, states))
+        wanted = np.zeros(N_STATES, dtype=bool)
+        wanted[list(states)] = True
+        return np.flatnonzero(wanted[self.state[: self.n]])
 
     def state_counts(self) -> dict[str, int]:
         """Families per state, by state label."""

@@ -26,11 +26,11 @@ import numpy as np
 
 from migsim import decisions
 from migsim.agents import Family, FamilyState, TravelMode, WaitReason
-from migsim.corridor import Corridor, Kind, Mode, load_corridor
+from migsim.corridor import Corridor, Kind, load_corridor
 from migsim.errors import InputError
 from migsim.families import FamilyTable
 from migsim.information import Information
-from migsim.policies import PolicyState
+from migsim.policies import PolicyState, nearest
 from migsim.policies.tariff_threat import TariffThreat
 from migsim.scenario import Scenario, load_scenario
 
@@ -86,7 +86,9 @@ class MigrationModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.spec = scenario
-        self.corridor = corridor if corridor is not None else load_corridor(scenario.corridor_path())
+        self.corridor = (
+            corridor if corridor is not None else load_corridor(scenario.corridor_path())
+        )
         self.behaviour = scenario.behaviour
         self.population = scenario.population
         if families_per_year is not None:
@@ -100,8 +102,8 @@ class MigrationModel(mesa.Model):
         try:
             self._setup_origins()
             self._setup_levers()
-        except ValueError as exc:  # a place named in the scenario is not in the corridor
-            raise InputError(scenario.path or "scenario", str(exc)) from None
+        except ValueError as exc:  # a place named by a lever is not in the corridor
+            raise InputError(scenario.path or "scenario", str(exc), key="levers") from None
         self._calendar: dict[int, list[np.ndarray]] = defaultdict(list)
         n_places, n_links = len(self.corridor.places), len(self.corridor.links)
         self._metering_queues: dict[int, deque[np.ndarray]] = defaultdict(deque)
@@ -112,6 +114,9 @@ class MigrationModel(mesa.Model):
         self.today: dict[str, float] = dict.fromkeys(SERIES, 0.0)
         self.policy = PolicyState.ordinary(self.corridor)
         self._ready_now = np.zeros(0, dtype=np.int64)
+        self._pull_today = np.ones(n_places)
+        self._agents_made = 0
+        self.decisions_taken = 0  # route, travel-mode and border choices made so far
         self._port_wait = np.zeros(n_places)
         self._border_links = self._links_at_border()
         self._new_place_day()
@@ -127,7 +132,13 @@ class MigrationModel(mesa.Model):
         shares = np.zeros(len(corridor.places))
         for name, origin in pop.origins.items():
             if name not in corridor.index or corridor.kind[corridor.index[name]] != Kind.ORIGIN:
-                raise ValueError(f"population.origins: '{name}' is not an origin in the corridor")
+                valid = corridor.names(self.origin_ids)
+                raise InputError(
+                    self.spec.path or "scenario",
+                    f"'{name}' is not an origin in the corridor{nearest(name, valid)}; "
+                    f"origins are: {', '.join(valid)}",
+                    key="population.origins",
+                )
             shares[corridor.index[name]] = origin.share
         shares /= shares.sum()
         self.origin_share = shares
@@ -135,14 +146,19 @@ class MigrationModel(mesa.Model):
         self._caravans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for caravan in pop.caravans:
             if caravan.origin not in corridor.index:
-                raise ValueError(f"population.caravans: unknown origin '{caravan.origin}'")
+                raise InputError(
+                    self.spec.path or "scenario",
+                    f"unknown origin '{caravan.origin}'"
+                    f"{nearest(caravan.origin, corridor.names(self.origin_ids))}",
+                    key="population.caravans",
+                )
             first = (caravan.date - self.spec.start).days
             per_day = np.diff(np.linspace(0, caravan.families, caravan.days + 1).round())
             for k, count in enumerate(per_day):
                 self._caravans[first + k].append((corridor.index[caravan.origin], int(count)))
 
     def _links_at_border(self) -> np.ndarray:
-        """For each place, its link to a US port and its link to a Border Patrol sector (-1: none)."""
+        """Each place's link to a US port and to a Border Patrol sector (-1: none)."""
         c = self.corridor
         out = np.full((len(c.places), 2), -1, dtype=np.int64)
         for e in range(len(c.links)):
@@ -167,14 +183,18 @@ class MigrationModel(mesa.Model):
         self.policy = self._policy_for(self.date)
         self._update_costs()
         self._depart(t)
-        self._process_events(t)
-        self._serve_metering(t)
-        self._serve_detention(t)
-        self._waiting_hazards(t)
+        self._families_day(t)
         self.information.end_day()
         self._record_day()
         self.datacollector.collect(self)
         self.day += 1
+
+    def _families_day(self, t: int) -> None:
+        """Scheduled events, queues and waiting families' risks, in batches."""
+        self._process_events(t)
+        self._serve_metering(t)
+        self._serve_detention(t)
+        self._waiting_hazards(t)
 
     def _policy_for(self, today: dt.date) -> PolicyState:
         policy = PolicyState.ordinary(self.corridor)
@@ -221,9 +241,13 @@ class MigrationModel(mesa.Model):
         border = c.of_kind("border_city")
         wait = self._expected_wait(border)
         exit_cost[border] = (
-            wait[:, None] * (b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation)
+            wait[:, None]
+            * (b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation)
         ) * informed[None, :]
-        self.ctg = decisions.cost_to_go(c.link_src, c.link_dst, self.link_cost, exit_cost)
+        self.ctg = decisions.cost_to_go(c.out_links, c.link_dst, self.link_cost, exit_cost)
+        self.route_cumulative = decisions.route_probabilities(
+            c.out_links, c.link_dst, self.link_cost, self.ctg, b.choice_scale_usd
+        )
 
     def _expected_wait(self, border_cities: np.ndarray) -> np.ndarray:
         """Days a family would expect to queue at each border city's shortest port queue."""
@@ -251,26 +275,28 @@ class MigrationModel(mesa.Model):
         return pull * (1 + b.network_effect * info.settled / yearly)
 
     def _depart(self, t: int) -> None:
-        fam, rng, b, pop = self.families, self.rng, self.behaviour, self.population
-        pull = self._pull() * self.policy.departure_multiplier
-        counts = rng.poisson(self.base_daily[self.origin_ids] * pull[self.origin_ids])
-        origins = np.repeat(self.origin_ids, counts)
-        caravan_origins = [np.repeat(o, k) for o, k in self._caravans.get(t, [])]
-        caravan = np.concatenate([np.zeros(len(origins), bool)] + [np.ones(len(a), bool) for a in caravan_origins])
-        origins = np.concatenate([origins, *caravan_origins]).astype(np.int16)
-        new = self._create_families(origins)
-        fam.mode[new[caravan]] = TravelMode.CARAVAN
-        # Families back home after a failed attempt set off again with a daily hazard.
-        home = fam.in_state(S.AT_ORIGIN)
-        home = home[fam.attempts[home] > 0]
-        again = home[rng.random(len(home)) < np.minimum(1.0, b.retry_hazard * pull[fam.origin[home]])]
-        fam.mode[again] = TravelMode.ALONE
-        rows = np.concatenate([new, again])
+        """New families leave their origins with each origin's daily hazard."""
+        fam, rng = self.families, self.rng
+        self._pull_today = self._pull() * self.policy.departure_multiplier
+        counts = rng.poisson(self.base_daily[self.origin_ids] * self._pull_today[self.origin_ids])
+        origins = [np.repeat(self.origin_ids, counts)]
+        caravan = [np.zeros(len(origins[0]), dtype=bool)]
+        for origin, families in self._caravans.get(t, []):
+            origins.append(np.full(families, origin))
+            caravan.append(np.ones(families, dtype=bool))
+        new = self._create_families(np.concatenate(origins).astype(np.int16))
+        fam.mode[new[np.concatenate(caravan)]] = TravelMode.CARAVAN
         self.today["first_departures"] += len(new)
-        self.today["departures"] += len(rows)
+        self._set_off(new, t)
+
+    def _set_off(self, rows: np.ndarray, t: int) -> None:
+        """Families leave home: they choose how to travel, then their first link."""
         if len(rows) == 0:
             return
+        fam, rng, b = self.families, self.rng, self.behaviour
+        self.today["departures"] += len(rows)
         alone = rows[fam.mode[rows] != TravelMode.CARAVAN]
+        self.decisions_taken += len(alone)
         fee = b.smuggler_fee_usd * self.policy.smuggling_fee_multiplier
         hire = alone[decisions.hire_smuggler(rng, fam.money[alone], fam.risk_class[alone], fee)]
         if len(hire) > self.policy.smuggling_capacity:
@@ -283,6 +309,22 @@ class MigrationModel(mesa.Model):
         fam.departed[rows] = t
         fam.place[rows] = fam.origin[rows]
         self._choose_route(rows, t)
+
+    def _back_home(self, rows: np.ndarray, t: int) -> None:
+        """Families back at their origin; each may set off again after a drawn wait.
+
+        The daily hazard of setting off again is ``retry_hazard`` times the origin's pull on
+        the day the family is back (drawn once, as a memoryless wait).
+        """
+        fam = self.families
+        fam.set_state(rows, S.AT_ORIGIN)
+        fam.place[rows] = fam.origin[rows]
+        fam.mode[rows] = TravelMode.ALONE
+        hazard = np.minimum(1.0, self.behaviour.retry_hazard * self._pull_today[fam.origin[rows]])
+        wait = decisions.geometric_days(
+            self.rng, np.where(hazard > 0, 1 / np.maximum(hazard, 1e-12) - 1, 0)
+        )
+        self._schedule(rows, t + 1 + wait)
 
     def _create_families(self, origins: np.ndarray) -> np.ndarray:
         rng, pop, n = self.rng, self.population, len(origins)
@@ -298,8 +340,6 @@ class MigrationModel(mesa.Model):
             contacts=np.minimum(rng.poisson(3.0, n), 100),
             informed=rng.random(n) < pop.informed_share,
         )
-        for row in rows:
-            Family(self, int(row))
         return rows
 
     # --------------------------------------------------------------- moving
@@ -309,10 +349,10 @@ class MigrationModel(mesa.Model):
 
     def _choose_route(self, rows: np.ndarray, t: int) -> None:
         fam, c = self.families, self.corridor
+        self.decisions_taken += len(rows)
         links = decisions.choose_links(
-            self.rng, c.out_links, c.link_dst, fam.place[rows], self._variants(rows),
-            self.link_cost, self.ctg, self.behaviour.choice_scale_usd,
-        )  # fmt: skip
+            self.rng, c.out_links, self.route_cumulative, fam.place[rows], self._variants(rows)
+        )
         stuck = rows[links < 0]
         if len(stuck):  # nowhere useful to go: the family gives up
             self._go_home(stuck, t, S.GAVE_UP)
@@ -327,7 +367,7 @@ class MigrationModel(mesa.Model):
         pays = fam.mode[rows] != TravelMode.SMUGGLER
         fam.money[rows] -= np.where(pays, c.link_cost[links], 0.0).astype(np.float32)
         if self._flows_today is not None:
-            np.add.at(self._flows_today, links, 1)
+            self._flows_today += np.bincount(links, minlength=len(c.links)).astype(np.int32)
         self._schedule(rows, t + days)
 
     def _schedule(self, rows: np.ndarray, days: np.ndarray | int) -> None:
@@ -343,10 +383,12 @@ class MigrationModel(mesa.Model):
 
     def _process_events(self, t: int) -> None:
         chunks = self._calendar.pop(t, [])
-        if not chunks:
-            return
+        if chunks:
+            self._handle(np.concatenate(chunks), t)
+
+    def _handle(self, rows: np.ndarray, t: int) -> None:
+        """Handle the scheduled events of families due today."""
         fam = self.families
-        rows = np.concatenate(chunks)
         rows = rows[fam.wake[rows] == t]  # drop events overtaken by other changes
         fam.wake[rows] = -1
         state = fam.state[rows]
@@ -355,12 +397,11 @@ class MigrationModel(mesa.Model):
         due = np.concatenate([rows[state == S.AT_PLACE], self._ready_now])
         self._ready_now = np.zeros(0, dtype=np.int64)
         self._decide(due, t)
-        self._border_decision(rows[(state == S.WAITING)], t)
+        self._border_decision(rows[state == S.WAITING], t)
         self._us_outcome(rows[state == S.APPREHENDED_US], t)
         self._mpp_hearing(rows[state == S.RETURNED_MPP], t)
-        home = rows[np.isin(state, (S.DEPORTED, S.GAVE_UP))]
-        fam.set_state(home, S.AT_ORIGIN)
-        fam.place[home] = fam.origin[home]
+        self._back_home(rows[(state == S.DEPORTED) | (state == S.GAVE_UP)], t)
+        self._set_off(rows[state == S.AT_ORIGIN], t)
 
     def _arrive(self, rows: np.ndarray, t: int) -> None:
         if len(rows) == 0:
@@ -381,13 +422,13 @@ class MigrationModel(mesa.Model):
         self._die(rows[died])
         rows, places = rows[~died], places[~died]
         kind = c.kind[places]
-        enforced = np.isin(kind, (Kind.CROSSING, Kind.CHECKPOINT))
+        enforced = (kind == Kind.CROSSING) | (kind == Kind.CHECKPOINT)
         passed = self._interdict(rows[enforced], places[enforced], t)
         sector = kind == Kind.US_SECTOR
         self._reach_sector(rows[sector], t)
         port = kind == Kind.US_PORT
         self._apprehend(rows[port], t, at_port=True)
-        stay = np.isin(kind, (Kind.CITY, Kind.BORDER_CITY, Kind.ORIGIN))
+        stay = (kind == Kind.CITY) | (kind == Kind.BORDER_CITY) | (kind == Kind.ORIGIN)
         self._stay(np.concatenate([rows[stay], passed]), t)
 
     def _stay(self, rows: np.ndarray, t: int) -> None:
@@ -447,14 +488,12 @@ class MigrationModel(mesa.Model):
         self.information.observe_interdiction(places, stopped)
         caught, caught_at = rows[stopped], places[stopped]
         back = (c.kind[caught_at] == Kind.CROSSING) & (u[1][stopped] < pol.turned_back_share)
-        self._turn_back(caught[back])
+        self._turn_back(caught[back], t)
         self._detain(caught[~back], caught_at[~back], t)
         return rows[~stopped]
 
-    def _turn_back(self, rows: np.ndarray) -> None:
-        fam = self.families
-        fam.set_state(rows, S.AT_ORIGIN)
-        fam.place[rows] = fam.origin[rows]
+    def _turn_back(self, rows: np.ndarray, t: int) -> None:
+        self._back_home(rows, t)
         self.today["turned_back"] += len(rows)
 
     def _detain(self, rows: np.ndarray, places: np.ndarray, t: int) -> None:
@@ -505,7 +544,12 @@ class MigrationModel(mesa.Model):
         if state == S.GAVE_UP:
             self.today["gave_up"] += len(rows)
         if days is None:  # back by bus, at ~400 km a day
-            km = _km(c.lat[fam.place[rows]], c.lon[fam.place[rows]], c.lat[fam.origin[rows]], c.lon[fam.origin[rows]])
+            km = _km(
+                c.lat[fam.place[rows]],
+                c.lon[fam.place[rows]],
+                c.lat[fam.origin[rows]],
+                c.lon[fam.origin[rows]],
+            )
             days = 1 + (1.3 * km / 400).astype(np.int64)
         self._schedule(rows, t + np.asarray(days))
 
@@ -515,10 +559,11 @@ class MigrationModel(mesa.Model):
 
     # -------------------------------------------------------------- border
     def _border_decision(self, rows: np.ndarray, t: int) -> None:
-        """At a Mexican border city: port, cross and surrender, evade, asylum in Mexico, wait, home."""
+        """At a border city: port queue, cross and surrender, evade, asylum in Mexico, wait, home."""
         if len(rows) == 0:
             return
         fam, c, b, rng, pol = self.families, self.corridor, self.behaviour, self.rng, self.policy
+        self.decisions_taken += len(rows)
         city = fam.place[rows]
         port_link, sector_link = self._border_links[city, 0], self._border_links[city, 1]
         rw = np.asarray(b.risk_aversion)[fam.risk_class[rows]]
@@ -530,13 +575,24 @@ class MigrationModel(mesa.Model):
         port = np.maximum(port_link, 0)
         wait = np.where(informed, self._port_wait[c.link_dst[port]], 0.0)
         sector = np.maximum(sector_link, 0)
-        crossing_harm = rw * (b.harm_usd * c.link_victimisation[sector] + b.death_usd * c.link_death[sector])
+        crossing_harm = rw * (
+            b.harm_usd * c.link_victimisation[sector] + b.death_usd * c.link_death[sector]
+        )
         evade_fee = np.where(fam.mode[rows] == TravelMode.SMUGGLER, b.smuggler_evade_fee_usd, 0.0)
         utility = np.stack(
             [
-                np.where(port_link >= 0, asylum - wait * (b.value_of_time_usd + rw * b.harm_usd * b.waiting_victimisation), -np.inf),
+                np.where(
+                    port_link >= 0,
+                    asylum
+                    - wait * (b.value_of_time_usd + rw * b.harm_usd * b.waiting_victimisation),
+                    -np.inf,
+                ),
                 np.where(sector_link >= 0, asylum - crossing_harm, -np.inf),
-                np.where(sector_link >= 0, b.value_in_us_usd * b.evade_success - 2 * crossing_harm - evade_fee, -np.inf),
+                np.where(
+                    sector_link >= 0,
+                    b.value_in_us_usd * b.evade_success - 2 * crossing_harm - evade_fee,
+                    -np.inf,
+                ),
                 b.value_asylum_mx_usd * claim,
                 0.5 * asylum - 7 * b.value_of_time_usd,
                 np.zeros(len(rows)),
@@ -553,7 +609,7 @@ class MigrationModel(mesa.Model):
         for p in np.unique(c.link_dst[fam.link[q]]):
             self._metering_queues[int(p)].append(q[c.link_dst[fam.link[q]] == p])
         # 1, 2: cross between ports, surrendering or evading
-        cross = np.isin(choice, (1, 2))
+        cross = (choice == 1) | (choice == 2)
         fam.evading[rows[cross]] = choice[cross] == 2
         payers = rows[(choice == 2) & (fam.mode[rows] == TravelMode.SMUGGLER)]
         self.today["smuggler_revenue_usd"] += b.smuggler_evade_fee_usd * len(payers)
@@ -578,7 +634,9 @@ class MigrationModel(mesa.Model):
         for port, queue in self._metering_queues.items():
             cap = min(self.policy.metering_cap[port], self.behaviour.us_port_capacity)
             out = self._take(
-                queue, cap, lambda r: (fam.state[r] == S.WAITING) & (fam.wait_reason[r] == WaitReason.METERING)
+                queue,
+                cap,
+                lambda r: (fam.state[r] == S.WAITING) & (fam.wait_reason[r] == WaitReason.METERING),
             )
             fam.wait_reason[out] = WaitReason.NONE
             fam.place[out] = port
@@ -617,7 +675,7 @@ class MigrationModel(mesa.Model):
             self.today["us_apprehensions_people"] += people.sum()
             self._place_count("us_apprehensions_families", places)
             self._place_count("us_apprehensions_people", places, people)
-        np.add.at(self.holding, places, 1)
+        self.holding += np.bincount(places, minlength=len(self.holding))
         # Overcrowded stations release faster, in proportion to how full they are.
         crowding = np.maximum(1.0, self.holding[places] / pol.holding_capacity[places])
         mean = pol.processing_days / crowding
@@ -630,7 +688,7 @@ class MigrationModel(mesa.Model):
             return
         fam, b, pol, rng = self.families, self.behaviour, self.policy, self.rng
         places = fam.place[rows]
-        np.subtract.at(self.holding, places, 1)
+        self.holding -= np.bincount(places, minlength=len(self.holding))
         u = rng.random((3, len(rows)))
         barred = u[0] < pol.safe_third_country
         mpp = ~barred & (u[1] < pol.mpp_share[places]) & (fam.border_city[rows] >= 0)
@@ -667,10 +725,11 @@ class MigrationModel(mesa.Model):
         self._remove(rows[~granted])
 
     # -------------------------------------------------------------- waiting
-    def _waiting_hazards(self, t: int) -> None:
+    def _waiting_hazards(self, t: int, rows: np.ndarray | None = None) -> None:
         """Daily risks and choices of families waiting in Mexican border cities."""
         fam, b, rng, c = self.families, self.behaviour, self.rng, self.corridor
-        rows = fam.in_state(S.WAITING, S.RETURNED_MPP)
+        if rows is None:
+            rows = fam.in_state(S.WAITING, S.RETURNED_MPP)
         u = rng.random((4, len(rows)))
         incident = u[0] < b.waiting_victimisation
         fam.incidents[rows[incident]] += 1
@@ -749,6 +808,35 @@ class MigrationModel(mesa.Model):
             self._port_wait[port] = self._queue_days(port)
 
     # ------------------------------------------------------------ public API
+    def _make_agents(self) -> None:
+        """Create the Family agents of families that have none yet.
+
+        Agents are made when first asked for (``model.agents``, ``model.agents_by_type``),
+        so a large run that never looks at individual families does not pay for a Python
+        object per family; every family has its agent whenever anyone looks.
+        """
+        for row in range(self._agents_made, self.families.n):
+            Family(self, row)
+        self._agents_made = self.families.n
+
+    @property
+    def agents(self):
+        """All families as Mesa agents (an AgentSet of :class:`~migsim.agents.Family`)."""
+        self._make_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        """Agents by type, as in Mesa (here: only ``Family``)."""
+        self._make_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Agent types in the model, as in Mesa."""
+        self._make_agents()
+        return super().agent_types
+
     @property
     def families_created(self) -> int:
         """Families that have entered the simulation so far."""

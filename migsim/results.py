@@ -141,27 +141,63 @@ class Results:
         rows = [
             ("families created", created, "families that set off at least once"),
             ("departures", total.get("departures", 0), "all departures, including new attempts"),
-            ("smuggled departures", total.get("smuggled_departures", 0), "departures with a smuggler"),
-            ("Mexican apprehensions", total.get("mx_apprehensions", 0), "families stopped and detained in Mexico"),
+            (
+                "smuggled departures",
+                total.get("smuggled_departures", 0),
+                "departures with a smuggler",
+            ),
+            (
+                "Mexican apprehensions",
+                total.get("mx_apprehensions", 0),
+                "families stopped and detained in Mexico",
+            ),
             ("turned back at the southern border", total.get("turned_back", 0), "families"),
             ("deportations from Mexico", total.get("deportations", 0), "families"),
             ("asylum claims in Mexico", total.get("asylum_claims_mx", 0), "families (COMAR)"),
-            ("US Border Patrol apprehensions", total.get("us_apprehensions_families", 0), "families, between ports"),
+            (
+                "US Border Patrol apprehensions",
+                total.get("us_apprehensions_families", 0),
+                "families, between ports",
+            ),
             ("  in people", total.get("us_apprehensions_people", 0), "people in family units"),
-            ("US port arrivals", total.get("us_port_arrivals_families", 0), "families processed at ports"),
+            (
+                "US port arrivals",
+                total.get("us_port_arrivals_families", 0),
+                "families processed at ports",
+            ),
             ("released into the US", total.get("us_releases", 0), "families"),
             ("returned to Mexico (MPP)", total.get("mpp_returns", 0), "families"),
             ("removed from the US", total.get("us_removals", 0), "families"),
             ("evaded Border Patrol", total.get("evaded", 0), "families"),
             ("gave up", total.get("gave_up", 0), "families turning home"),
-            ("victimisation incidents", total.get("victimisation_incidents", 0), "crimes suffered by families"),
+            (
+                "victimisation incidents",
+                total.get("victimisation_incidents", 0),
+                "crimes suffered by families",
+            ),
             ("deaths", total.get("deaths", 0), "families in which someone died (counted once)"),
             ("smuggler revenue", total.get("smuggler_revenue_usd", 0), "USD"),
             ("share reaching the US", reached / created if created else 0.0, "of families created"),
-            ("mean journey", self.journey_days.mean() if reached else float("nan"), "days, departure to US"),
-            ("peak metering queue", d["metering_queue"].max() if len(d) else 0, "families waiting at ports"),
-            ("peak waiting under MPP", d["mpp_waiting"].max() if len(d) else 0, "families in Mexico"),
-            ("peak US holding", d["us_holding"].max() if len(d) else 0, "families in Border Patrol custody"),
+            (
+                "mean journey",
+                self.journey_days.mean() if reached else float("nan"),
+                "days, departure to US",
+            ),
+            (
+                "peak metering queue",
+                d["metering_queue"].max() if len(d) else 0,
+                "families waiting at ports",
+            ),
+            (
+                "peak waiting under MPP",
+                d["mpp_waiting"].max() if len(d) else 0,
+                "families in Mexico",
+            ),
+            (
+                "peak US holding",
+                d["us_holding"].max() if len(d) else 0,
+                "families in Border Patrol custody",
+            ),
             ("peak Mexican detention", d["mx_detained"].max() if len(d) else 0, "families"),
         ]
         return pd.DataFrame(rows, columns=["figure", "value", "meaning"])
@@ -177,7 +213,11 @@ class Results:
             elif isinstance(value, float) and np.isnan(value):
                 text = "–"
             else:
-                text = f"{value:,.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:.1f}"
+                text = (
+                    f"{value:,.0f}"
+                    if abs(value) >= 10 or float(value).is_integer()
+                    else f"{value:.1f}"
+                )
             lines.append(f"  {figure:<{width}}  {text:>14}  {meaning}")
         lines += ["", "Families by state at the end:"]
         for state, count in self.final_states.items():

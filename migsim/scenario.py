@@ -186,7 +186,9 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
         field = getattr(current, "model_fields", {}).get(part)
         ann = getattr(field, "annotation", None)
         args = getattr(ann, "__args__", ())
-        current = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        current = next(
+            (a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
     return list(getattr(current, "model_fields", {}) or [])
 
 
@@ -207,7 +209,58 @@ def _explain(exc: ValidationError, data: dict, model: type[BaseModel]) -> tuple[
     if err["type"] == "missing":
         return key, "is required but missing; add it"
     msg = err["msg"].removeprefix("Value error, ")
-    return key, f"{msg} (got {err.get('input')!r})" if "input" in err and err["type"] != "value_error" else msg
+    return key, f"{msg} (got {err.get('input')!r})" if "input" in err and err[
+        "type"
+    ] != "value_error" else msg
+
+
+def _check_levers(path: Path, specs: Any, prefix: str) -> None:
+    """Validate lever entries one by one, so an error names the entry (``levers[3].share``)."""
+    from migsim.policies import LEVERS, nearest
+
+    if specs is None:
+        return
+    if not isinstance(specs, list):
+        raise InputError(
+            path, "must be a list of lever entries (each starting '- lever: NAME')", key=prefix
+        )
+    for i, spec in enumerate(specs):
+        key = f"{prefix}[{i}]"
+        if not isinstance(spec, dict) or "lever" not in spec:
+            raise InputError(path, "needs a 'lever' key naming the lever", key=key)
+        name = spec["lever"]
+        if name not in LEVERS:
+            raise InputError(
+                path,
+                f"unknown lever '{name}'{nearest(name, list(LEVERS))}; "
+                "'migsim levers' lists them all",
+                key=f"{key}.lever",
+            )
+        cls = LEVERS[name]
+        inner = {k: v for k, v in spec.items() if k != "response"}
+        try:
+            cls.model_validate(inner)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(part) for part in err["loc"])
+            where = f"{key}.{loc}" if loc else key
+            if err["type"] == "extra_forbidden":
+                options = list(cls.model_fields)
+                match = difflib.get_close_matches(str(err["loc"][-1]), options, n=1, cutoff=0.4)
+                hint = (
+                    f"did you mean '{match[0]}'?" if match else f"valid keys: {', '.join(options)}"
+                )
+                raise InputError(
+                    path, f"unknown key for lever '{name}'; {hint}", key=where
+                ) from None
+            if err["type"] == "missing":
+                raise InputError(path, "is required but missing; add it", key=where) from None
+            message = err["msg"].removeprefix("Value error, ")
+            if "input" in err and err["type"] != "value_error":
+                message += f" (got {err['input']!r})"
+            raise InputError(path, message, key=where) from None
+        if "response" in spec:
+            _check_levers(path, spec["response"], f"{key}.response")
 
 
 def load_scenario(path: str | Path | None = None, **overrides: Any) -> Scenario:
@@ -232,9 +285,12 @@ def load_scenario(path: str | Path | None = None, **overrides: Any) -> Scenario:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise InputError(path, f"is not valid YAML{where}; check indentation and colons") from None
+    except ValueError as exc:  # e.g. a date such as 2019-13-01
+        raise InputError(path, f"has an invalid value ({exc}); dates are YYYY-MM-DD") from None
     if not isinstance(data, dict):
         raise InputError(path, "must be a YAML mapping with keys such as name, corridor, start")
     data.update({k: v for k, v in overrides.items() if v is not None})
+    _check_levers(path, data.get("levers"), "levers")
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

@@ -144,9 +144,13 @@ class Lever(BaseModel):
 
 def places_named(corridor: Corridor, names: list[str], what: str) -> np.ndarray:
     """Return place ids for names, raising ``ValueError`` naming an unknown place."""
+    import difflib
+
     ids = []
     for name in names:
         if name not in corridor.index:
-            raise ValueError(f"{what}: unknown place '{name}'")
+            match = difflib.get_close_matches(name, corridor.places, n=1, cutoff=0.4)
+            hint = f" (did you mean '{match[0]}'?)" if match else ""
+            raise ValueError(f"{what}: unknown place '{name}'{hint}; use a name from places.csv")
         ids.append(corridor.index[name])
     return np.array(ids, dtype=int)

@@ -35,7 +35,9 @@ class IsthmusCheckpoints(Lever):
 
     def apply(self, policy, corridor, today, level):  # noqa: D102
         ids = np.flatnonzero((corridor.kind == Kind.CHECKPOINT) & (corridor.group == "isthmus"))
-        policy.interdiction[ids] = np.minimum(1.0, policy.interdiction[ids] + self.interdiction * level)
+        policy.interdiction[ids] = np.minimum(
+            1.0, policy.interdiction[ids] + self.interdiction * level
+        )
         policy.enforcement_capacity[ids] = np.where(
             np.isfinite(policy.enforcement_capacity[ids]),
             policy.enforcement_capacity[ids] + self.capacity_per_day * level,

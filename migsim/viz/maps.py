@@ -1,0 +1,681 @@
+"""Maps of the corridor: where families travelled, where they wait, and how two runs differ.
+
+``plot_routes`` draws one run's link flows and waiting families over the base map;
+``plot_flow_difference`` compares the link flows of two runs (for example a scenario against its
+baseline). Both take the corridor as a ``networkx.DiGraph`` whose nodes are place names with
+``lat``, ``lon``, ``kind`` and ``group`` attributes and whose edges carry a ``mode``.
+
+Flows in the two directions of a link are added together: a map shows how many families used a
+stretch of road, rail or river, whichever way they went.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+from migsim.viz.basemap import Extent, draw_basemap
+
+MAP_EXTENT: Extent = (-118.0, -86.0, 12.5, 33.5)
+FIGSIZE = (11.0, 8.2)
+DPI = 120
+MAX_WIDTH_PT = 8.0
+MAX_CIRCLE_AREA_PT2 = 1100.0
+LABEL_FONTSIZE = 7.0
+BUSY_CITIES_LABELLED = 6
+LABEL_WEIGHT = 10.0  # cost of a label covering another; labels that cannot avoid it are left out
+
+MODE_COLOURS = {"bus": "#2b6cb0", "train": "#9c4a1a", "foot": "#2f855a", "raft": "#7b4bb7"}
+MODE_LABELS = {
+    "bus": "bus / road",
+    "train": "freight train",
+    "foot": "on foot",
+    "raft": "river raft",
+}
+OTHER_MODE_COLOUR = "#555555"
+BACKGROUND_LINK_COLOUR = "#b9b9b9"
+WAITING_COLOUR = "#d6336c"
+GREW_COLOUR = "#2166ac"
+SHRANK_COLOUR = "#c0392b"
+
+FLOW_GIDS = ("links:flow", "links:change")
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class NodeStyle:
+    """How the places of one kind (and group) are marked on the map."""
+
+    label: str
+    marker: str
+    size: float
+    face: str
+    edge: str = "white"
+    zorder: float = 6.0
+
+
+NODE_STYLES: dict[tuple[str, str], NodeStyle] = {
+    ("origin", ""): NodeStyle("origin", "s", 42, "#6a3d9a"),
+    ("crossing", "formal"): NodeStyle("formal crossing", "D", 26, "#3a3a3a"),
+    ("crossing", "ford"): NodeStyle("river ford", "D", 24, "white", "#3a3a3a"),
+    ("crossing", ""): NodeStyle("crossing", "D", 26, "#3a3a3a"),
+    ("city", ""): NodeStyle("city", "o", 16, "#6b6b6b", zorder=5.0),
+    ("checkpoint", "isthmus"): NodeStyle("isthmus checkpoint", "^", 52, "#d62728", "#7a1010"),
+    ("checkpoint", "highway"): NodeStyle("highway checkpoint", "^", 46, "#ff8c00", "#8a4b00"),
+    ("checkpoint", ""): NodeStyle("checkpoint", "^", 46, "#ff8c00", "#8a4b00"),
+    ("border_city", ""): NodeStyle("border city", "o", 70, "white", "#111111"),
+    ("us_port", ""): NodeStyle("US port of entry", "s", 16, "#1f3f77", "#1f3f77", 6.5),
+    ("us_sector", ""): NodeStyle("US Border Patrol sector", "p", 60, "none", "#1f3f77", 6.2),
+}
+OTHER_NODE_STYLE = NodeStyle("other place", "o", 16, "#999999")
+KIND_ORDER = ("origin", "crossing", "city", "checkpoint", "border_city", "us_port", "us_sector")
+
+LABEL_OFFSETS: tuple[tuple[float, float, str, str], ...] = (
+    (6, 0, "left", "center"),
+    (-6, 0, "right", "center"),
+    (0, -6, "center", "top"),
+    (0, 6, "center", "bottom"),
+    (4, -3, "left", "top"),
+    (-4, -3, "right", "top"),
+    (4, 3, "left", "bottom"),
+    (-4, 3, "right", "bottom"),
+)
+
+
+def plot_routes(
+    graph: nx.DiGraph,
+    link_flows: pd.DataFrame,
+    *,
+    waiting: pd.Series | None = None,
+    title: str = "",
+    path: str | Path | None = None,
+) -> Figure:
+    """Map the links families travelled and where they are left waiting.
+
+    Every link is drawn thin and grey (freight-train links dashed); links that families used are
+    drawn over them in the colour of their mode, with a width growing with the square root of
+    the number of families (the busiest link is 8 pt wide). Places are marked by kind; families
+    still waiting at a place are shown as translucent circles whose area is proportional to
+    their number.
+
+    Args:
+        graph: The corridor. Nodes are place names with ``lat``, ``lon``, ``kind`` and ``group``
+            attributes; edges have a ``mode`` (bus, train, foot, raft).
+        link_flows: Columns ``source``, ``target`` and ``families`` (families that travelled the
+            link over the run). Both directions of a link are added together.
+        waiting: Families waiting at each place at the end of the run, indexed by place name.
+        title: Title drawn above the map.
+        path: If given, the figure is saved there at 120 dpi and closed.
+
+    Returns:
+        The figure. Its node markers are scatter collections whose ``gid`` starts with
+        ``"nodes:"``; the waiting circles have ``gid`` ``"waiting"``.
+
+    Raises:
+        ValueError: If a place lacks coordinates, or the flows or waiting counts name places
+            that are not in the graph.
+    """
+    positions = _positions(graph)
+    flows = _pair_flows(graph, link_flows)
+    counts = _waiting_counts(graph, waiting)
+    fig, ax = _map_axes(title)
+    _draw_all_links(ax, graph, positions)
+    flow_max = float(flows.max()) if len(flows) else 0.0
+    if flow_max > 0:
+        widths = {pair: _sqrt_width(value, flow_max) for pair, value in flows.items()}
+        colours = {pair: _mode_colour(graph, pair) for pair in flows.index}
+        _draw_pairs(ax, positions, widths, colours, gid="links:flow")
+    area_scale = MAX_CIRCLE_AREA_PT2 / float(counts.max()) if len(counts) else 0.0
+    _draw_waiting(ax, positions, counts, area_scale)
+    _draw_nodes(ax, graph, positions)
+    _routes_legends(ax, graph, flow_max, counts, area_scale)
+    _label_places(ax, positions, _places_to_label(graph, flows))
+    return _finish(fig, path)
+
+
+def plot_flow_difference(
+    graph: nx.DiGraph,
+    flows_a: pd.DataFrame,
+    flows_b: pd.DataFrame,
+    *,
+    title: str = "",
+    path: str | Path | None = None,
+    names: tuple[str, str] = ("a", "b"),
+) -> Figure:
+    """Map how link flows changed from run ``a`` to run ``b``.
+
+    Links where more families travelled in ``b`` than in ``a`` are blue, links where fewer did
+    are red; a link's width is proportional to the absolute difference (the largest change is
+    8 pt wide).
+
+    Args:
+        graph: The corridor (see ``plot_routes``).
+        flows_a: Link flows of the reference run (``source``, ``target``, ``families``).
+        flows_b: Link flows of the run compared with it.
+        title: Title drawn above the map.
+        path: If given, the figure is saved there at 120 dpi and closed.
+        names: How the two runs are called in the legend.
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: As ``plot_routes``.
+    """
+    positions = _positions(graph)
+    flow_a = _pair_flows(graph, flows_a)
+    flow_b = _pair_flows(graph, flows_b)
+    change = flow_b.sub(flow_a, fill_value=0.0)
+    change = change[change != 0]
+    fig, ax = _map_axes(title)
+    _draw_all_links(ax, graph, positions)
+    change_max = float(change.abs().max()) if len(change) else 0.0
+    if change_max > 0:
+        widths = {pair: _linear_width(abs(v), change_max) for pair, v in change.items()}
+        colours = {pair: GREW_COLOUR if v > 0 else SHRANK_COLOUR for pair, v in change.items()}
+        _draw_pairs(ax, positions, widths, colours, gid="links:change")
+    _draw_nodes(ax, graph, positions)
+    _difference_legends(ax, graph, change_max, names)
+    busiest = flow_a.add(flow_b, fill_value=0.0)
+    _label_places(ax, positions, _places_to_label(graph, busiest))
+    return _finish(fig, path)
+
+
+# --- data preparation -------------------------------------------------------------------------
+
+
+def _positions(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """Return each place's (lon, lat), checking every place has both."""
+    positions = {}
+    for name, data in graph.nodes(data=True):
+        try:
+            positions[name] = (float(data["lon"]), float(data["lat"]))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"place {name!r} needs numeric 'lat' and 'lon' attributes") from err
+    return positions
+
+
+def _pair(u: str, v: str) -> Pair:
+    """Return the key of a link that does not depend on its direction."""
+    return (u, v) if u <= v else (v, u)
+
+
+def _pair_flows(graph: nx.DiGraph, link_flows: pd.DataFrame) -> pd.Series:
+    """Add up families per undirected link; links with no families are left out."""
+    missing = {"source", "target", "families"} - set(link_flows.columns)
+    if missing:
+        raise ValueError(f"link flows need columns source, target, families; missing {missing}")
+    _check_places(graph, pd.concat([link_flows["source"], link_flows["target"]]), "link flows")
+    families = pd.to_numeric(link_flows["families"], errors="coerce").fillna(0.0)
+    keys = [_pair(u, v) for u, v in zip(link_flows["source"], link_flows["target"], strict=True)]
+    if not keys:
+        return pd.Series(dtype=float)
+    by_pair = pd.Series(families.to_numpy(dtype=float), index=pd.MultiIndex.from_tuples(keys))
+    totals = by_pair.groupby(level=[0, 1]).sum()
+    return totals[totals > 0]
+
+
+def _waiting_counts(graph: nx.DiGraph, waiting: pd.Series | None) -> pd.Series:
+    """Return the positive waiting counts, checking they name places of the graph."""
+    if waiting is None or waiting.empty:
+        return pd.Series(dtype=float)
+    _check_places(graph, waiting.index, "waiting counts")
+    counts = pd.to_numeric(waiting, errors="coerce").fillna(0.0).groupby(level=0).sum()
+    return counts[counts > 0].astype(float)
+
+
+def _check_places(graph: nx.DiGraph, names: Iterable[str], what: str) -> None:
+    """Raise a clear error if ``names`` holds places that the graph does not have."""
+    unknown = sorted({str(n) for n in names if n not in graph})
+    if unknown:
+        shown = ", ".join(unknown[:8]) + (" …" if len(unknown) > 8 else "")
+        raise ValueError(f"{what} name places that are not in the corridor graph: {shown}")
+
+
+def _mode_colour(graph: nx.DiGraph, pair: Pair) -> str:
+    """Return the colour of a link's mode (either direction), grey if unknown."""
+    u, v = pair
+    data = graph.get_edge_data(u, v) or graph.get_edge_data(v, u) or {}
+    return MODE_COLOURS.get(str(data.get("mode", "")), OTHER_MODE_COLOUR)
+
+
+def _sqrt_width(value: float, top: float) -> float:
+    """Return a line width growing with the square root of ``value``."""
+    return MAX_WIDTH_PT * math.sqrt(max(value, 0.0) / top)
+
+
+def _linear_width(value: float, top: float) -> float:
+    """Return a line width proportional to ``value`` (at least a hairline)."""
+    return max(MAX_WIDTH_PT * value / top, 0.3)
+
+
+def _nice_values(top: float, count: int = 3) -> list[float]:
+    """Return up to ``count`` round numbers (1, 2, 5 × 10^k) spread below ``top``."""
+    values: list[float] = []
+    if not math.isfinite(top):
+        return values
+    for target in (top / 4**i for i in range(count)):
+        if target < 1:
+            break
+        exponent = math.floor(math.log10(target))
+        steps = [s * 10**exponent for s in (1, 2, 5, 10)]
+        nice = max(s for s in steps if s <= target)
+        if nice not in values:
+            values.append(float(nice))
+    return values
+
+
+def _places_to_label(graph: nx.DiGraph, flows: pd.Series) -> list[str]:
+    """Return the places to name, most important first.
+
+    Origins and border cities come first, then the busiest cities; within each kind the places
+    more families passed through come first (ties: better connected, then by name).
+    """
+    through = dict.fromkeys(graph, 0.0)
+    for (u, v), value in flows.items():
+        through[u] += value
+        through[v] += value
+    kinds = nx.get_node_attributes(graph, "kind")
+
+    def ranked(kind: str) -> list[str]:
+        places = [n for n in graph if kinds.get(n) == kind]
+        return sorted(places, key=lambda n: (-through[n], -graph.degree(n), str(n)))
+
+    return ranked("origin") + ranked("border_city") + ranked("city")[:BUSY_CITIES_LABELLED]
+
+
+# --- drawing ----------------------------------------------------------------------------------
+
+
+def _map_axes(title: str) -> tuple[Figure, Axes]:
+    """Create a figure with one map axes over the base map."""
+    fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+    draw_basemap(ax, extent=MAP_EXTENT)
+    degrees_w = FuncFormatter(lambda v, _: f"{abs(v):.0f}°{'W' if v < 0 else 'E'}")
+    degrees_n = FuncFormatter(lambda v, _: f"{abs(v):.0f}°{'N' if v >= 0 else 'S'}")
+    for axis, formatter in ((ax.xaxis, degrees_w), (ax.yaxis, degrees_n)):
+        axis.set_major_locator(MultipleLocator(5))
+        axis.set_major_formatter(formatter)
+    ax.tick_params(labelsize=7, length=2, colors="#555555")
+    if title:
+        ax.set_title(title, fontsize=12)
+    fig.draw_without_rendering()  # settle the layout so labels and keys can be placed
+    return fig, ax
+
+
+def _segments(
+    positions: dict[str, tuple[float, float]], pairs: Iterable[Pair]
+) -> list[list[tuple[float, float]]]:
+    """Return straight line segments between the two places of each link."""
+    return [[positions[u], positions[v]] for u, v in pairs]
+
+
+def _draw_all_links(ax: Axes, graph: nx.DiGraph, positions: dict[str, tuple[float, float]]) -> None:
+    """Draw every link of the corridor thin and grey, freight-train links dashed."""
+    pairs: dict[Pair, bool] = {}
+    for u, v, data in graph.edges(data=True):
+        key = _pair(u, v)
+        pairs[key] = pairs.get(key, False) or data.get("mode") == "train"
+    for is_train, style in ((False, "solid"), (True, (0, (3, 2)))):
+        chosen = [pair for pair, train in pairs.items() if train == is_train]
+        lines = LineCollection(
+            _segments(positions, chosen),
+            colors=BACKGROUND_LINK_COLOUR,
+            linewidths=0.7,
+            linestyles=style,
+            zorder=1,
+            gid="links:train" if is_train else "links:other",
+        )
+        ax.add_collection(lines, autolim=False)
+
+
+def _draw_pairs(
+    ax: Axes,
+    positions: dict[str, tuple[float, float]],
+    widths: dict[Pair, float],
+    colours: dict[Pair, str],
+    *,
+    gid: str,
+) -> None:
+    """Draw links with their own widths and colours, the widest underneath."""
+    order = sorted(widths, key=lambda pair: -widths[pair])
+    lines = LineCollection(
+        _segments(positions, order),
+        colors=[colours[pair] for pair in order],
+        linewidths=[widths[pair] for pair in order],
+        capstyle="round",
+        alpha=0.85,
+        zorder=2,
+        gid=gid,
+    )
+    ax.add_collection(lines, autolim=False)
+
+
+def _draw_waiting(
+    ax: Axes,
+    positions: dict[str, tuple[float, float]],
+    counts: pd.Series,
+    area_scale: float,
+) -> None:
+    """Draw a translucent circle per place with waiting families, area ∝ their number."""
+    if counts.empty:
+        return
+    xy = np.array([positions[name] for name in counts.index])
+    ax.scatter(
+        xy[:, 0],
+        xy[:, 1],
+        s=counts.to_numpy() * area_scale,
+        facecolor=WAITING_COLOUR,
+        edgecolor=WAITING_COLOUR,
+        alpha=0.3,
+        linewidths=1.0,
+        zorder=3,
+        gid="waiting",
+    )
+
+
+def _style(kind: str, group: str) -> NodeStyle:
+    """Return the marker style of a kind and group of place."""
+    return NODE_STYLES.get((kind, group)) or NODE_STYLES.get((kind, ""), OTHER_NODE_STYLE)
+
+
+def _styled_groups(graph: nx.DiGraph) -> dict[tuple[str, str], list[str]]:
+    """Group places by (kind, group), in the order the legend lists them."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name, data in graph.nodes(data=True):
+        key = (str(data.get("kind", "")), str(data.get("group", "") or ""))
+        groups.setdefault(key, []).append(name)
+    rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    return dict(sorted(groups.items(), key=lambda item: (rank.get(item[0][0], 99), item[0])))
+
+
+def _draw_nodes(ax: Axes, graph: nx.DiGraph, positions: dict[str, tuple[float, float]]) -> None:
+    """Draw one scatter collection per kind of place, with ``gid`` ``nodes:<kind>:<group>``."""
+    for (kind, group), names in _styled_groups(graph).items():
+        style = _style(kind, group)
+        xy = np.array([positions[name] for name in names])
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=style.size,
+            marker=style.marker,
+            facecolor=style.face,
+            edgecolor=style.edge,
+            linewidths=0.8,
+            zorder=style.zorder,
+            gid=f"nodes:{kind}:{group}",
+        )
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+
+def _label_places(ax: Axes, positions: dict[str, tuple[float, float]], names: list[str]) -> None:
+    """Name places next to their markers, keeping clear of other labels, keys, markers and flows.
+
+    Places are labelled in the order given; one whose label cannot avoid an earlier label, a
+    legend or the map's edge is left unnamed. Call this after the legends and flow lines are
+    drawn: they are obstacles for the labels.
+    """
+    scale = ax.figure.dpi / 72.0
+    boxes, weights = _obstacles(ax, positions, scale)
+    frame = ax.get_window_extent().extents
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    for name in dict.fromkeys(names):
+        x, y = ax.transData.transform(positions[name])
+        cost, (dx, dy, ha, va, box) = _best_offset(name, (x, y), scale, frame, boxes, weights)
+        if cost >= LABEL_WEIGHT:
+            continue  # no room: it would cover another label, a key or leave the map
+        boxes = np.vstack([boxes, box])
+        weights = np.append(weights, LABEL_WEIGHT)
+        ax.annotate(
+            name,
+            xy=positions[name],
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=LABEL_FONTSIZE,
+            color="#222222",
+            path_effects=halo,
+            zorder=8,
+            annotation_clip=True,
+        )
+
+
+def _obstacles(
+    ax: Axes, positions: dict[str, tuple[float, float]], scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return display boxes labels should avoid, and how much overlapping each one costs."""
+    points = ax.transData.transform(np.array(list(positions.values())).reshape(-1, 2))
+    pad = 3.5 * scale
+    parts = [(np.hstack([points - pad, points + pad]), 3.0)]
+    for legend in (a for a in ax.get_children() if isinstance(a, Legend)):
+        parts.append((np.array([legend.get_window_extent().extents]), 10 * LABEL_WEIGHT))
+    for lines in ax.collections:
+        if isinstance(lines, LineCollection) and str(lines.get_gid()) in FLOW_GIDS:
+            parts.append((_line_samples(ax, lines, scale), 0.1))
+    boxes = np.vstack([part for part, _ in parts])
+    weights = np.concatenate([np.full(len(part), w) for part, w in parts])
+    return boxes, weights
+
+
+def _line_samples(ax: Axes, lines: LineCollection, scale: float) -> np.ndarray:
+    """Return small display boxes every few pixels along the drawn flow lines."""
+    widths = np.broadcast_to(lines.get_linewidths(), (len(lines.get_segments()),))
+    samples = [np.empty((0, 4))]
+    for segment, width in zip(lines.get_segments(), widths, strict=True):
+        start, end = ax.transData.transform(segment[[0, -1]])
+        count = max(int(np.hypot(*(end - start)) / (6 * scale)), 1) + 1
+        centres = np.linspace(start, end, count)
+        half = (width / 2 + 1) * scale
+        samples.append(np.hstack([centres - half, centres + half]))
+    return np.vstack(samples)
+
+
+def _best_offset(
+    name: str,
+    anchor: tuple[float, float],
+    scale: float,
+    frame: np.ndarray,
+    boxes: np.ndarray,
+    weights: np.ndarray,
+) -> tuple[float, tuple[float, float, str, str, np.ndarray]]:
+    """Pick the label position whose overlaps cost least, favouring the usual positions.
+
+    Returns:
+        The cost of the chosen position and its offset, alignment and display box.
+    """
+    width = 0.55 * LABEL_FONTSIZE * len(name) * scale
+    height = 1.2 * LABEL_FONTSIZE * scale
+    best_cost, best = math.inf, None
+    for rank, (dx, dy, ha, va) in enumerate(LABEL_OFFSETS):
+        box = _text_box(anchor[0] + dx * scale, anchor[1] + dy * scale, width, height, ha, va)
+        cost = _overlap_cost(box, boxes, weights)
+        cost += 0.0 if _inside(box, frame) else 10 * LABEL_WEIGHT
+        cost += 0.1 * rank  # prefer the usual places: right, left, below, above
+        if cost < best_cost:
+            best_cost, best = cost, (dx, dy, ha, va, box)
+    assert best is not None
+    return best_cost, best
+
+
+def _text_box(x: float, y: float, width: float, height: float, ha: str, va: str) -> np.ndarray:
+    """Return the display box of a text anchored at (x, y) with the given alignment."""
+    left = {"left": x, "center": x - width / 2, "right": x - width}[ha]
+    bottom = {"bottom": y, "center": y - height / 2, "top": y - height}[va]
+    return np.array([left, bottom, left + width, bottom + height])
+
+
+def _overlap_cost(box: np.ndarray, boxes: np.ndarray, weights: np.ndarray) -> float:
+    """Add up the weights of the boxes that intersect ``box``."""
+    hit = (
+        (box[0] < boxes[:, 2])
+        & (boxes[:, 0] < box[2])
+        & (box[1] < boxes[:, 3])
+        & (boxes[:, 1] < box[3])
+    )
+    return float(weights[hit].sum())
+
+
+def _inside(box: np.ndarray, frame: np.ndarray) -> bool:
+    """Tell whether ``box`` lies within ``frame``."""
+    return bool(
+        box[0] >= frame[0] and box[1] >= frame[1] and box[2] <= frame[2] and box[3] <= frame[3]
+    )
+
+
+# --- legends ----------------------------------------------------------------------------------
+
+
+def _line_handle(colour: str, width: float, label: str, style: str = "-") -> Line2D:
+    """Return a legend entry drawn as a line."""
+    return Line2D([], [], color=colour, linewidth=width, linestyle=style, label=label)
+
+
+def _marker_handle(style: NodeStyle) -> Line2D:
+    """Return a legend entry drawn as a place marker."""
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=style.marker,
+        markersize=math.sqrt(style.size),
+        markerfacecolor=style.face,
+        markeredgecolor=style.edge if style.edge != "white" else style.face,
+        label=style.label,
+    )
+
+
+def _mode_handles(graph: nx.DiGraph) -> list[Line2D]:
+    """Return legend entries for the modes found on the graph's links."""
+    modes = {str(data.get("mode", "")) for _, _, data in graph.edges(data=True)}
+    handles = [
+        _line_handle(MODE_COLOURS[mode], 2.5, MODE_LABELS[mode])
+        for mode in MODE_COLOURS
+        if mode in modes
+    ]
+    handles.append(_line_handle(BACKGROUND_LINK_COLOUR, 1.0, "link (train dashed)"))
+    return handles
+
+
+def _place_handles(graph: nx.DiGraph) -> list[Line2D]:
+    """Return one legend entry per kind of place present in the graph."""
+    styles = [_style(kind, group) for kind, group in _styled_groups(graph)]
+    unique = {style.label: style for style in styles}
+    return [_marker_handle(style) for style in unique.values()]
+
+
+def _add_legend(ax: Axes, handles: list[Line2D], title: str, **kwargs: object) -> Legend:
+    """Add a small framed legend that does not replace the axes' other legends."""
+    legend = Legend(
+        ax,
+        handles,
+        [h.get_label() for h in handles],
+        title=title,
+        fontsize=7,
+        title_fontsize=7.5,
+        framealpha=0.92,
+        edgecolor="#cccccc",
+        alignment="left",
+        **kwargs,
+    )
+    ax.add_artist(legend)
+    return legend
+
+
+LegendSpec = tuple[list[Line2D], str, dict[str, float]]
+
+
+def _legend_row(ax: Axes, specs: list[LegendSpec]) -> None:
+    """Add legends side by side along the bottom left of the map, skipping empty ones."""
+    left = 0.0
+    for handles, title, extra in specs:
+        if not handles:
+            continue
+        legend = _add_legend(
+            ax, handles, title, loc="lower left", bbox_to_anchor=(left, 0.0), **extra
+        )
+        box = legend.get_window_extent().transformed(ax.transAxes.inverted())
+        left = box.x1 + 0.005
+
+
+def _routes_legends(
+    ax: Axes, graph: nx.DiGraph, flow_max: float, counts: pd.Series, area_scale: float
+) -> None:
+    """Add the legends of the route map: links and places, then the size keys."""
+    widths = [
+        _line_handle("#555555", _sqrt_width(value, flow_max), f"{value:,.0f} families")
+        for value in _nice_values(flow_max)
+    ]
+    circles = [_waiting_handle(value, area_scale) for value in _nice_values(counts.max())]
+    spacing = {"labelspacing": 1.3, "borderpad": 0.9}
+    _legend_row(
+        ax,
+        [
+            (_mode_handles(graph) + _place_handles(graph), "Links and places", {}),
+            (widths, "Families on a link", {}),
+            (circles, "Families waiting", spacing),
+        ],
+    )
+
+
+def _waiting_handle(value: float, area_scale: float) -> Line2D:
+    """Return a legend entry showing the circle drawn for ``value`` waiting families."""
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker="o",
+        markersize=math.sqrt(value * area_scale),
+        markerfacecolor=WAITING_COLOUR,
+        markeredgecolor=WAITING_COLOUR,
+        alpha=0.3,
+        label=f"{value:,.0f}",
+    )
+
+
+def _difference_legends(
+    ax: Axes, graph: nx.DiGraph, change_max: float, names: tuple[str, str]
+) -> None:
+    """Add the legends of the difference map: direction of change, places and a width key."""
+    name_a, name_b = names
+    change = [
+        _line_handle(GREW_COLOUR, 3.0, f"more families in {name_b} than in {name_a}"),
+        _line_handle(SHRANK_COLOUR, 3.0, f"fewer families in {name_b} than in {name_a}"),
+        _line_handle(BACKGROUND_LINK_COLOUR, 1.0, "link (train dashed)"),
+    ]
+    widths = [
+        _line_handle("#555555", _linear_width(value, change_max), f"{value:,.0f} families")
+        for value in _nice_values(change_max)
+    ]
+    _legend_row(
+        ax,
+        [
+            (change + _place_handles(graph), "Change in families", {}),
+            (widths, "Size of change", {}),
+        ],
+    )
+
+
+def _finish(fig: Figure, path: str | Path | None) -> Figure:
+    """Save and close the figure if a path is given; return it."""
+    if path is not None:
+        fig.savefig(path, dpi=DPI)
+        plt.close(fig)
+    return fig
