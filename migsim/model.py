@@ -559,7 +559,7 @@ class MigrationModel(mesa.Model):
 
     # -------------------------------------------------------------- border
     def _border_decision(self, rows: np.ndarray, t: int) -> None:
-        """At a border city: port queue, cross and surrender, evade, asylum in Mexico, wait, home."""
+        """At a border city: port queue, surrender, evade, asylum in Mexico, wait, go home."""
         if len(rows) == 0:
             return
         fam, c, b, rng, pol = self.families, self.corridor, self.behaviour, self.rng, self.policy
