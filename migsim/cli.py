@@ -7,6 +7,7 @@ exits with status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import textwrap
 from pathlib import Path
@@ -89,6 +90,11 @@ def cmd_levers(args: argparse.Namespace) -> int:
     return 0
 
 
+# Modules that add their own commands: each has ``register(subparsers)``, which adds a parser
+# whose ``func`` takes the parsed arguments and returns an exit status.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every ``migsim`` command."""
     parser = argparse.ArgumentParser(
@@ -128,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: migsim levers",
     )
     levers.set_defaults(func=cmd_levers)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 

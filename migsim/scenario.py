@@ -165,9 +165,64 @@ class Scenario(Strict):
         data["corridor"] = str(self.corridor_path())
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
+    def with_parameters(self, values: dict[str, Any]) -> Scenario:
+        """A copy with parameters replaced, addressed as ``section.name`` or ``lever.name``.
+
+        ``behaviour.value_of_time_usd``, ``population.families_per_year`` and top-level
+        fields such as ``seed`` address the scenario's sections;
+        ``isthmus_checkpoints.interdiction`` sets that parameter on every entry of the lever
+        (including entries inside a tariff threat's response). A lever the scenario does not
+        have is added, in force from the first day, with that parameter set.
+
+        Raises:
+            ValueError: For an unknown section, lever or parameter, naming the nearest one.
+        """
+        from migsim.policies import LEVERS, nearest
+
+        data = self.model_dump(exclude={"path"})
+        data["levers"] = [lever.model_dump() for lever in self.levers]
+        for address, value in values.items():
+            head, _, name = address.partition(".")
+            if not name and head in Scenario.model_fields:
+                data[head] = value
+                continue
+            if head in ("behaviour", "population"):
+                fields = (Behaviour if head == "behaviour" else Population).model_fields
+                if name not in fields:
+                    raise ValueError(f"unknown parameter '{address}'{nearest(name, list(fields))}")
+                data[head][name] = value
+                continue
+            if head not in LEVERS:
+                options = [*LEVERS, "behaviour", "population"]
+                raise ValueError(f"unknown lever or section '{head}'{nearest(head, options)}")
+            fields = [f for f in LEVERS[head].model_fields if f not in Lever.model_fields]
+            if name not in fields:
+                raise ValueError(
+                    f"lever '{head}' has no parameter '{name}'{nearest(name, fields)}; "
+                    f"its parameters: {', '.join(fields)}"
+                )
+            hits = _set_lever_parameter(data["levers"], head, name, value)
+            if not hits:
+                data["levers"].append({"lever": head, name: value})
+        scenario = Scenario.model_validate(data)
+        scenario.path = self.path
+        return scenario
+
     def end(self) -> dt.date:
         """The last simulated day."""
         return self.start + dt.timedelta(days=self.days - 1)
+
+
+def _set_lever_parameter(levers: list[dict], lever: str, name: str, value: Any) -> int:
+    """Set a parameter on every entry of a lever, including tariff responses; count them."""
+    hits = 0
+    for entry in levers:
+        if entry["lever"] == lever:
+            entry[name] = value
+            hits += 1
+        if entry.get("response"):
+            hits += _set_lever_parameter(entry["response"], lever, name, value)
+    return hits
 
 
 def _key_path(loc: tuple) -> str:
