@@ -8,8 +8,11 @@ Files written by :meth:`Results.write` (and ``migsim run``):
   border city, apprehensions per sector and port, …), non-zero values only;
 - ``link_flows.parquet``: tidy ``date, source, target, mode, families`` (families that set
   off along each link each day);
-- ``summary.csv``: the end-of-run summary table; ``scenario.yaml``: the exact scenario run;
+- ``summary.csv``: the end-of-run summary table; ``scenario.yaml``: the exact scenario run,
+  whose corridor is copied beside it into ``corridor/`` so the folder is self-contained;
 - ``routes.png`` and ``series.png``.
+
+:meth:`Results.read` loads such a folder back (for maps, animations and comparisons).
 
 The folder is written in full or not at all: files go to a temporary folder renamed at the end.
 """
@@ -23,8 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import networkx as nx
 import numpy as np
 import pandas as pd
+import yaml
 
 from migsim.agents import FamilyState
 
@@ -56,6 +61,8 @@ class Results:
     families_created: int
     scenario_yaml: str
     title: str
+    graph: nx.DiGraph | None = None
+    corridor_folder: Path | None = None
     model: MigrationModel | None = None
 
     @classmethod
@@ -107,9 +114,52 @@ class Results:
             final_states=model.state_counts(),
             journey_days=(reached[went] - fam.departed[: fam.n][went]).astype(int),
             families_created=fam.n,
-            scenario_yaml=model.spec.to_yaml(),
+            scenario_yaml=model.spec.to_yaml(corridor="corridor"),
             title=title,
+            graph=c.graph,
+            corridor_folder=c.folder,
             model=model,
+        )
+
+    @classmethod
+    def read(cls, folder: str | Path) -> Results:
+        """Load a results folder written by :meth:`write` (or ``migsim run``).
+
+        Raises:
+            InputError: If the folder is not a complete results folder.
+        """
+        from migsim.corridor import load_corridor
+        from migsim.errors import InputError
+
+        folder = Path(folder)
+        needed = ["daily.parquet", "place_series.parquet", "link_flows.parquet", "scenario.yaml"]
+        missing = [name for name in needed if not (folder / name).is_file()]
+        if missing:
+            raise InputError(
+                folder,
+                f"is not a migsim results folder (missing {', '.join(missing)}); "
+                "give a folder written by 'migsim run'",
+            )
+        daily = pd.read_parquet(folder / "daily.parquet")
+        scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+        corridor = load_corridor(folder / scenario["corridor"])
+        states = {s.label: int(daily[f"state_{s.label}"].iloc[-1]) for s in S} if len(daily) else {}
+        journeys = folder / "journey_days.npy"
+        start, end = (daily.index[0], daily.index[-1]) if len(daily) else (None, None)
+        title = (
+            f"{scenario['name']}: {start:%d %b %Y} – {end:%d %b %Y}" if start else scenario["name"]
+        )
+        return cls(
+            daily=daily,
+            place_series=pd.read_parquet(folder / "place_series.parquet"),
+            link_flows=pd.read_parquet(folder / "link_flows.parquet"),
+            final_states=states,
+            journey_days=np.load(journeys) if journeys.is_file() else np.zeros(0, dtype=int),
+            families_created=int(sum(states.values())),
+            scenario_yaml=(folder / "scenario.yaml").read_text(encoding="utf-8"),
+            title=title,
+            graph=corridor.graph,
+            corridor_folder=corridor.folder,
         )
 
     def link_totals(self) -> pd.DataFrame:
@@ -236,6 +286,11 @@ class Results:
             self.link_flows.to_parquet(tmp / "link_flows.parquet")
             self.summary().to_csv(tmp / "summary.csv", index=False)
             (tmp / "scenario.yaml").write_text(self.scenario_yaml, encoding="utf-8")
+            np.save(tmp / "journey_days.npy", self.journey_days)
+            if self.corridor_folder is not None:
+                (tmp / "corridor").mkdir()
+                for name in ("places.csv", "links.csv"):
+                    shutil.copy2(self.corridor_folder / name, tmp / "corridor" / name)
             if plots:
                 self.plot(tmp)
             if out.exists():
@@ -252,10 +307,9 @@ class Results:
         from migsim.viz.series import plot_series
 
         folder = Path(folder)
-        graph = self.model.corridor.graph if self.model is not None else None
-        if graph is not None:
+        if self.graph is not None:
             plot_routes(
-                graph,
+                self.graph,
                 self.link_totals(),
                 waiting=self.waiting_at_end(),
                 title=f"Family flows — {self.title}",

@@ -159,10 +159,15 @@ class Scenario(Strict):
         base = self.path.parent if self.path else Path.cwd()
         return (base / self.corridor).resolve()
 
-    def to_yaml(self) -> str:
-        """The scenario as YAML, with levers and every default written out."""
+    def to_yaml(self, corridor: str | None = None) -> str:
+        """The scenario as YAML, with levers and every default written out.
+
+        Args:
+            corridor: The corridor folder to write (default: this scenario's, as an
+                absolute path).
+        """
         data = self.model_dump(mode="json", exclude={"path"})
-        data["corridor"] = str(self.corridor_path())
+        data["corridor"] = corridor or str(self.corridor_path())
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
     def with_parameters(self, values: dict[str, Any]) -> Scenario:

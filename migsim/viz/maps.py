@@ -235,7 +235,7 @@ def _waiting_counts(graph: nx.DiGraph, waiting: pd.Series | None) -> pd.Series:
     if waiting is None or waiting.empty:
         return pd.Series(dtype=float)
     _check_places(graph, waiting.index, "waiting counts")
-    counts = pd.to_numeric(waiting, errors="coerce").fillna(0.0).groupby(level=0).sum()
+    counts = pd.to_numeric(waiting, errors="coerce").fillna(0.0).groupby(level=0, observed=True).sum()
     return counts[counts > 0].astype(float)
 
 
