@@ -111,6 +111,19 @@ class Corridor:
             if g.nodes[p]["kind"] in ("us_port", "us_sector")
         }
 
+    def write(self, folder: str | Path) -> Path:
+        """Write the corridor as ``places.csv`` and ``links.csv`` in a folder."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        g = self.graph
+        places = pd.DataFrame([{"name": p, **g.nodes[p]} for p in self.places])
+        places = places.reindex(columns=list(PLACE_COLUMNS)).fillna("")
+        links = pd.DataFrame([{"from": u, "to": v, **g.edges[u, v]} for u, v in self.links])
+        links = links.reindex(columns=list(LINK_COLUMNS)).fillna("")
+        places.to_csv(folder / "places.csv", index=False)
+        links.to_csv(folder / "links.csv", index=False)
+        return folder
+
     def of_kind(self, *kinds: str) -> np.ndarray:
         """Return the integer ids of places of the given kinds."""
         codes = [Kind[k.upper()] for k in kinds]
@@ -125,7 +138,7 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(path, f"file not found; a corridor folder needs {path.name}")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(path, f"cannot be read as CSV ({exc}); check quoting and commas") from None
     frame.columns = [c.strip() for c in frame.columns]
@@ -138,9 +151,13 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
             )
         if col not in frame.columns:
             frame[col] = ""
+    frame = frame.apply(lambda c: c.str.strip())
+    # Keep row numbers as in the file (header = row 1) even past blank lines.
+    frame.index = frame.index + 2
+    frame = frame[(frame != "").any(axis=1)]
     if frame.empty:
         raise InputError(path, "has a header but no rows; add at least one row")
-    return frame.apply(lambda c: c.str.strip())
+    return frame
 
 
 def _number(
@@ -195,8 +212,7 @@ def load_corridor(folder: str | Path) -> Corridor:
     places = _read_csv(places_path, PLACE_COLUMNS)
     links = _read_csv(links_path, LINK_COLUMNS)
     graph = nx.DiGraph(name=folder.name)
-    for i, rec in enumerate(places.to_dict("records")):
-        row = i + 2  # the header is row 1, as in a spreadsheet
+    for row, rec in zip(places.index, places.to_dict("records"), strict=True):
         name = rec["name"]
         if not name:
             raise InputError(places_path, "column 'name' is empty; name the place", row=row)
@@ -225,8 +241,7 @@ def load_corridor(folder: str | Path) -> Corridor:
         )
         graph.add_node(name, **attrs)
     names = list(graph.nodes)
-    for i, rec in enumerate(links.to_dict("records")):
-        row = i + 2
+    for row, rec in zip(links.index, links.to_dict("records"), strict=True):
         for end in ("from", "to"):
             if rec[end] not in graph:
                 raise InputError(

@@ -85,16 +85,16 @@ class MigrationModel(mesa.Model):
         seed = scenario.seed if seed is None else seed
         super().__init__(rng=seed)
         self.seed = seed
-        self.spec = scenario
-        self.corridor = (
-            corridor if corridor is not None else load_corridor(scenario.corridor_path())
-        )
-        self.behaviour = scenario.behaviour
-        self.population = scenario.population
+        population = scenario.population
         if families_per_year is not None:
-            self.population = self.population.model_copy(
-                update={"families_per_year": families_per_year}
-            )
+            population = population.model_copy(update={"families_per_year": families_per_year})
+        # The scenario as run: with the seed and population actually used, so that
+        # re-running the written scenario.yaml reproduces this run.
+        self.spec = scenario.model_copy(update={"seed": seed, "population": population})
+        self.spec.path = scenario.path
+        self.corridor = corridor if corridor is not None else self._load_corridor()
+        self.behaviour = scenario.behaviour
+        self.population = population
         self.families = FamilyTable(capacity=max(1024, int(self.population.families_per_year)))
         self.information = Information(self)
         self.day = 0
@@ -108,8 +108,9 @@ class MigrationModel(mesa.Model):
         n_places, n_links = len(self.corridor.places), len(self.corridor.links)
         self._metering_queues: dict[int, deque[np.ndarray]] = defaultdict(deque)
         self._detention: deque[np.ndarray] = deque()
+        self._credit: dict[object, float] = {}
         self.holding = np.zeros(n_places)
-        self.link_flows = np.zeros((scenario.days, n_links), dtype=np.int32)
+        self.link_flows = np.zeros((max(scenario.days, 1), n_links), dtype=np.int32)
         self._place_series: list[np.ndarray] = []
         self.today: dict[str, float] = dict.fromkeys(SERIES, 0.0)
         self.policy = PolicyState.ordinary(self.corridor)
@@ -126,6 +127,17 @@ class MigrationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     # ----------------------------------------------------------------- set-up
+    def _load_corridor(self) -> Corridor:
+        folder = self.spec.corridor_path()
+        if not folder.is_dir():
+            raise InputError(
+                self.spec.path or "scenario",
+                f"corridor folder '{folder}' not found; 'corridor' is a folder holding "
+                "places.csv and links.csv, relative to the scenario file",
+                key="corridor",
+            )
+        return load_corridor(folder)
+
     def _setup_origins(self) -> None:
         corridor, pop = self.corridor, self.population
         self.origin_ids = corridor.of_kind("origin")
@@ -168,7 +180,13 @@ class MigrationModel(mesa.Model):
         return out
 
     def _setup_levers(self) -> None:
-        self.levers = list(self.spec.levers)
+        # A tariff threat's response levers are levers in their own right from then on:
+        # Mexico's response outlives a threat withdrawn once it acts.
+        self.levers = []
+        for lever in self.spec.levers:
+            self.levers.append(lever)
+            if isinstance(lever, TariffThreat):
+                self.levers.extend(lever.responses())
         self._tariffs = [lever for lever in self.levers if isinstance(lever, TariffThreat)]
         for lever in self.levers:  # validate place names once, before the first day
             lever.apply(PolicyState.ordinary(self.corridor), self.corridor, self.date, 1.0)
@@ -179,7 +197,9 @@ class MigrationModel(mesa.Model):
         t = self.day
         self.date = self.spec.start + dt.timedelta(days=t)
         self.today = dict.fromkeys(SERIES, 0.0)
-        self._flows_today = self.link_flows[t] if t < len(self.link_flows) else None
+        if t >= len(self.link_flows):  # stepped past the scenario's days: keep recording
+            self.link_flows = np.concatenate([self.link_flows, np.zeros_like(self.link_flows)])
+        self._flows_today = self.link_flows[t]
         self.policy = self._policy_for(self.date)
         self._update_costs()
         self._depart(t)
@@ -270,7 +290,8 @@ class MigrationModel(mesa.Model):
         """Per-origin multiplier on departures from what origin communities hear."""
         b, info = self.behaviour, self.information
         believed = info.release * (1 - self.policy.safe_third_country)
-        pull = (np.maximum(believed, 1e-3) / b.release_prior) ** b.pull_elasticity
+        odds = (np.maximum(believed, 1e-3) / b.release_prior) ** b.pull_elasticity
+        pull = b.push_share + (1 - b.push_share) * odds
         yearly = np.maximum(self.population.families_per_year * self.origin_share, 1.0)
         return pull * (1 + b.network_effect * info.settled / yearly)
 
@@ -362,12 +383,12 @@ class MigrationModel(mesa.Model):
     def _start_links(self, rows: np.ndarray, links: np.ndarray, t: int) -> None:
         fam, c = self.families, self.corridor
         fam.set_state(rows, S.TRAVELLING)
+        fam.wait_reason[rows] = WaitReason.NONE
         fam.link[rows] = links
         days = np.ceil(c.link_days[links] / self._mode_speed[fam.mode[rows]]).astype(np.int64)
         pays = fam.mode[rows] != TravelMode.SMUGGLER
         fam.money[rows] -= np.where(pays, c.link_cost[links], 0.0).astype(np.float32)
-        if self._flows_today is not None:
-            self._flows_today += np.bincount(links, minlength=len(c.links)).astype(np.int32)
+        self._flows_today += np.bincount(links, minlength=len(c.links)).astype(np.int32)
         self._schedule(rows, t + days)
 
     def _schedule(self, rows: np.ndarray, days: np.ndarray | int) -> None:
@@ -389,7 +410,9 @@ class MigrationModel(mesa.Model):
     def _handle(self, rows: np.ndarray, t: int) -> None:
         """Handle the scheduled events of families due today."""
         fam = self.families
-        rows = rows[fam.wake[rows] == t]  # drop events overtaken by other changes
+        # Drop events overtaken by other changes, and duplicates (a family rescheduled to a
+        # day on which it already had an entry).
+        rows = np.unique(rows[fam.wake[rows] == t])
         fam.wake[rows] = -1
         state = fam.state[rows]
         self._arrive(rows[state == S.TRAVELLING], t)
@@ -450,9 +473,39 @@ class MigrationModel(mesa.Model):
     def _decide(self, rows: np.ndarray, t: int) -> None:
         if len(rows) == 0:
             return
-        at_border = self.corridor.kind[self.families.place[rows]] == Kind.BORDER_CITY
+        kind = self.corridor.kind[self.families.place[rows]]
+        at_border = kind == Kind.BORDER_CITY
         self._border_decision(rows[at_border], t)
-        self._choose_route(rows[~at_border], t)
+        rows, kind = rows[~at_border], kind[~at_border]
+        stays = self._stay_in_mexico(rows, kind == Kind.CITY)
+        self._claim_asylum_mx(rows[stays])
+        self._choose_route(rows[~stays], t)
+
+    def _believed_release(self, rows: np.ndarray) -> np.ndarray:
+        """Each family's belief that reaching the US means being allowed to stay."""
+        fam, b = self.families, self.behaviour
+        informed = fam.informed[rows]
+        believed = np.where(informed, self.information.release[fam.origin[rows]], b.release_prior)
+        return believed * (1 - self.policy.safe_third_country * informed)
+
+    def _stay_in_mexico(self, rows: np.ndarray, in_city: np.ndarray) -> np.ndarray:
+        """Whether families at a Mexican city claim asylum there instead of going on.
+
+        A logit of the value of asylum in Mexico against the value of going on: the believed
+        chance of staying in the US times its value, less the cost-to-go from here.
+        """
+        fam, b = self.families, self.behaviour
+        u = self.rng.random(len(rows))
+        claim = 0.5 + fam.claim[rows]
+        go = (
+            b.value_in_us_usd * self._believed_release(rows) * claim
+            - self.ctg[fam.place[rows], self._variants(rows)]
+        )
+        with np.errstate(over="ignore"):
+            p = 1.0 / (
+                1.0 + np.exp(-(b.value_asylum_mx_usd * claim - go) / (5 * b.choice_scale_usd))
+            )
+        return in_city & (u < p)
 
     # ---------------------------------------------------------- enforcement
     def _interdict(self, rows: np.ndarray, places: np.ndarray, t: int) -> np.ndarray:
@@ -515,24 +568,30 @@ class MigrationModel(mesa.Model):
     def _serve_detention(self, t: int) -> None:
         fam = self.families
         cap = self.policy.deportations_per_day
-        out = self._take(self._detention, cap, lambda r: fam.state[r] == S.DETAINED_MX)
+        out = self._take("detention", self._detention, cap, lambda r: fam.state[r] == S.DETAINED_MX)
         self.today["deportations"] += len(out)
         self.today["deportations_people"] += fam.size[out].sum()
         self._go_home(out, t, S.DEPORTED, days=2)
 
-    @staticmethod
-    def _take(queue: deque, cap: float, still: callable) -> np.ndarray:
-        """Take up to ``cap`` rows, first in first out, of those still queued."""
+    def _take(self, key: object, queue: deque, cap: float, still: callable) -> np.ndarray:
+        """Take up to a day's capacity of rows, first in first out, of those still queued.
+
+        A fractional capacity carries over (0.5 a day serves one family every other day)
+        while families are queued; unused capacity does not build up.
+        """
+        credit = self._credit.get(key, 0.0) + min(cap, 1e12)
+        need = int(credit)
         taken: list[np.ndarray] = []
-        need = cap
         while queue and need > 0:
             chunk = queue.popleft()
             chunk = chunk[still(chunk)]
             if len(chunk) > need:
-                queue.appendleft(chunk[int(need) :])
-                chunk = chunk[: int(need)]
+                queue.appendleft(chunk[need:])
+                chunk = chunk[:need]
             taken.append(chunk)
             need -= len(chunk)
+        served = sum(len(c) for c in taken)
+        self._credit[key] = min(credit - served, 1.0) if queue else 0.0
         return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
 
     def _go_home(self, rows: np.ndarray, t: int, state: FamilyState, days: int | None = None):
@@ -541,6 +600,7 @@ class MigrationModel(mesa.Model):
             return
         fam, c = self.families, self.corridor
         fam.set_state(rows, state)
+        fam.wait_reason[rows] = WaitReason.NONE
         if state == S.GAVE_UP:
             self.today["gave_up"] += len(rows)
         if days is None:  # back by bus, at ~400 km a day
@@ -562,14 +622,13 @@ class MigrationModel(mesa.Model):
         """At a border city: port queue, surrender, evade, asylum in Mexico, wait, go home."""
         if len(rows) == 0:
             return
-        fam, c, b, rng, pol = self.families, self.corridor, self.behaviour, self.rng, self.policy
+        fam, c, b, rng = self.families, self.corridor, self.behaviour, self.rng
         self.decisions_taken += len(rows)
         city = fam.place[rows]
         port_link, sector_link = self._border_links[city, 0], self._border_links[city, 1]
         rw = np.asarray(b.risk_aversion)[fam.risk_class[rows]]
         informed = fam.informed[rows]
-        believed = np.where(informed, self.information.release[fam.origin[rows]], b.release_prior)
-        believed = believed * (1 - pol.safe_third_country * informed)
+        believed = self._believed_release(rows)
         claim = 0.5 + fam.claim[rows]
         asylum = b.value_in_us_usd * believed * claim
         port = np.maximum(port_link, 0)
@@ -634,6 +693,7 @@ class MigrationModel(mesa.Model):
         for port, queue in self._metering_queues.items():
             cap = min(self.policy.metering_cap[port], self.behaviour.us_port_capacity)
             out = self._take(
+                port,
                 queue,
                 cap,
                 lambda r: (fam.state[r] == S.WAITING) & (fam.wait_reason[r] == WaitReason.METERING),

@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from migsim.agents import FamilyState
+from migsim.corridor import Corridor, load_corridor
 
 if TYPE_CHECKING:
     from migsim.model import MigrationModel
@@ -62,7 +63,6 @@ class Results:
     scenario_yaml: str
     title: str
     graph: nx.DiGraph | None = None
-    corridor_folder: Path | None = None
     model: MigrationModel | None = None
 
     @classmethod
@@ -117,7 +117,6 @@ class Results:
             scenario_yaml=model.spec.to_yaml(corridor="corridor"),
             title=title,
             graph=c.graph,
-            corridor_folder=c.folder,
             model=model,
         )
 
@@ -128,7 +127,6 @@ class Results:
         Raises:
             InputError: If the folder is not a complete results folder.
         """
-        from migsim.corridor import load_corridor
         from migsim.errors import InputError
 
         folder = Path(folder)
@@ -159,7 +157,6 @@ class Results:
             scenario_yaml=(folder / "scenario.yaml").read_text(encoding="utf-8"),
             title=title,
             graph=corridor.graph,
-            corridor_folder=corridor.folder,
         )
 
     def link_totals(self) -> pd.DataFrame:
@@ -287,10 +284,8 @@ class Results:
             self.summary().to_csv(tmp / "summary.csv", index=False)
             (tmp / "scenario.yaml").write_text(self.scenario_yaml, encoding="utf-8")
             np.save(tmp / "journey_days.npy", self.journey_days)
-            if self.corridor_folder is not None:
-                (tmp / "corridor").mkdir()
-                for name in ("places.csv", "links.csv"):
-                    shutil.copy2(self.corridor_folder / name, tmp / "corridor" / name)
+            if self.graph is not None:
+                Corridor(self.graph).write(tmp / "corridor")
             if plots:
                 self.plot(tmp)
             if out.exists():

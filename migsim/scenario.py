@@ -97,10 +97,19 @@ class Behaviour(Strict):
     value_in_us_usd: float = Field(
         20_000, ge=0, description="value a family places on staying in the US"
     )
-    value_asylum_mx_usd: float = Field(4_000, ge=0, description="value of asylum in Mexico")
+    value_asylum_mx_usd: float = Field(
+        1_500, ge=0, description="value a family places on asylum in Mexico (COMAR)"
+    )
     evade_success: float = Field(0.45, ge=0, le=1, description="chance evading Border Patrol works")
     release_prior: float = Field(
         0.8, ge=0, le=1, description="perceived chance of release into the US at the start"
+    )
+    push_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of the departure hazard driven by push factors alone (violence, "
+        "poverty), whatever families hear about the US",
     )
     pull_elasticity: float = Field(
         1.0, ge=0, description="departure response to perceived chance of staying in the US"

@@ -15,7 +15,8 @@ class SouthernBorderEnforcement(Lever):
 
     In the model: each 1,000 officers add ``interdiction_per_1000`` to the interdiction
     probability at formal crossings (``ford_factor`` times that at fords) and
-    ``capacity_per_1000`` families a day to what the crossings can process; a share
+    ``capacity_per_1000`` families a day to what the crossings can process (shared equally
+    among the crossings); a share
     ``turned_back_share`` of stopped families is turned back into Guatemala, the rest detained.
     """
 
@@ -42,7 +43,7 @@ class SouthernBorderEnforcement(Lever):
         factor = np.where(corridor.group[ids] == "ford", self.ford_factor, 1.0)
         add = self.interdiction_per_1000 * self.officers / 1000 * level * factor
         policy.interdiction[ids] = np.minimum(1.0, policy.interdiction[ids] + add)
-        cap = self.capacity_per_1000 * per_place * len(ids)
+        cap = self.capacity_per_1000 * per_place
         policy.enforcement_capacity[ids] = np.where(
             np.isfinite(policy.enforcement_capacity[ids]),
             policy.enforcement_capacity[ids] + cap,

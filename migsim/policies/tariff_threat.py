@@ -16,7 +16,8 @@ class TariffThreat(Lever):
     In the model: while the threat stands, the tariff rises from ``tariff_start_pct`` to
     ``tariff_max_pct``; ``response_lag_days`` after the threat, each lever in ``response``
     comes into force (its own dates, if given, take precedence), ramping up over
-    ``response_ramp_days``. The chain tariff → enforcement → routes is then visible in a run.
+    ``response_ramp_days``, and stays in force (to its own end date) even if the threat is
+    withdrawn. The chain tariff → enforcement → routes is then visible in a run.
     """
 
     name = "tariff_threat"
@@ -47,14 +48,14 @@ class TariffThreat(Lever):
 
     def tariff_pct(self, today: dt.date) -> float:
         """The tariff threatened on a date, in percent (0 when no threat stands)."""
-        level = self.intensity(today)
-        if level == 0:
+        started = self.start is None or today >= self.start
+        ended = self.end is not None and today >= self.end
+        if not started or ended:
             return 0.0
+        level = self.intensity(today)
         return self.tariff_start_pct + (self.tariff_max_pct - self.tariff_start_pct) * level
 
     def apply(self, policy, corridor, today, level):  # noqa: D102
-        for lever in self.responses():
-            sub = lever.intensity(today)
-            if sub > 0:
-                lever.apply(policy, corridor, today, sub)
-                policy.announced[lever.name] = max(policy.announced.get(lever.name, 0), sub)
+        # The threat itself changes no setting; the model runs its response levers (see
+        # :meth:`responses`) as levers of their own, so they outlive a withdrawn threat.
+        return None

@@ -4,6 +4,10 @@
 ``plot_flow_difference`` compares the link flows of two runs (for example a scenario against its
 baseline). Both take the corridor as a ``networkx.DiGraph`` whose nodes are place names with
 ``lat``, ``lon``, ``kind`` and ``group`` attributes and whose edges carry a ``mode``.
+:class:`Enforcement` names the places where levers were in force (checkpoints and crossings
+with raised interdiction, remain-in-Mexico border cities, metering ports); both maps can mark
+them. :func:`enforcement_on` reads them from a day's policy, :func:`enforcement_over_run` from
+a scenario's lever timeline.
 
 Flows in the two directions of a link are added together: a map shows how many families used a
 stretch of road, rail or river, whichever way they went.
@@ -11,10 +15,12 @@ stretch of road, rail or river, whichever way they went.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import networkx as nx
@@ -29,6 +35,11 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from migsim.viz.basemap import Extent, draw_basemap
+
+if TYPE_CHECKING:
+    from migsim.corridor import Corridor
+    from migsim.policies import PolicyState
+    from migsim.scenario import Scenario
 
 MAP_EXTENT: Extent = (-118.0, -86.0, 12.5, 33.5)
 FIGSIZE = (11.0, 8.2)
@@ -53,6 +64,10 @@ GREW_COLOUR = "#2166ac"
 SHRANK_COLOUR = "#c0392b"
 
 FLOW_GIDS = ("links:flow", "links:change")
+
+STOPPING_COLOUR = "#c0392b"
+MPP_COLOUR = "#8e44ad"
+METERING_COLOUR = "#d35400"
 
 Pair = tuple[str, str]
 
@@ -104,6 +119,7 @@ def plot_routes(
     waiting: pd.Series | None = None,
     title: str = "",
     path: str | Path | None = None,
+    enforcement: Enforcement | None = None,
 ) -> Figure:
     """Map the links families travelled and where they are left waiting.
 
@@ -121,10 +137,13 @@ def plot_routes(
         waiting: Families waiting at each place at the end of the run, indexed by place name.
         title: Title drawn above the map.
         path: If given, the figure is saved there at 120 dpi and closed.
+        enforcement: Places to mark where levers were in force (rings around stopping
+            places, squares around remain-in-Mexico cities, diamonds around metering ports).
 
     Returns:
         The figure. Its node markers are scatter collections whose ``gid`` starts with
-        ``"nodes:"``; the waiting circles have ``gid`` ``"waiting"``.
+        ``"nodes:"``; the waiting circles have ``gid`` ``"waiting"``; enforcement marks have
+        ``gid`` starting with ``"enforcement:"``.
 
     Raises:
         ValueError: If a place lacks coordinates, or the flows or waiting counts name places
@@ -143,7 +162,8 @@ def plot_routes(
     area_scale = MAX_CIRCLE_AREA_PT2 / float(counts.max()) if len(counts) else 0.0
     _draw_waiting(ax, positions, counts, area_scale)
     _draw_nodes(ax, graph, positions)
-    _routes_legends(ax, graph, flow_max, counts, area_scale)
+    marks = _draw_enforcement(ax, graph, positions, enforcement)
+    _routes_legends(ax, graph, flow_max, counts, area_scale, marks)
     _label_places(ax, positions, _places_to_label(graph, flows))
     return _finish(fig, path)
 
@@ -156,6 +176,7 @@ def plot_flow_difference(
     title: str = "",
     path: str | Path | None = None,
     names: tuple[str, str] = ("a", "b"),
+    enforcement: Enforcement | None = None,
 ) -> Figure:
     """Map how link flows changed from run ``a`` to run ``b``.
 
@@ -170,6 +191,8 @@ def plot_flow_difference(
         title: Title drawn above the map.
         path: If given, the figure is saved there at 120 dpi and closed.
         names: How the two runs are called in the legend.
+        enforcement: Places to mark where levers were in force (see ``plot_routes``); for a
+            comparison, usually those of run ``b``.
 
     Returns:
         The figure.
@@ -190,10 +213,98 @@ def plot_flow_difference(
         colours = {pair: GREW_COLOUR if v > 0 else SHRANK_COLOUR for pair, v in change.items()}
         _draw_pairs(ax, positions, widths, colours, gid="links:change")
     _draw_nodes(ax, graph, positions)
-    _difference_legends(ax, graph, change_max, names)
+    marks = _draw_enforcement(ax, graph, positions, enforcement)
+    _difference_legends(ax, graph, change_max, names, marks)
     busiest = flow_a.add(flow_b, fill_value=0.0)
     _label_places(ax, positions, _places_to_label(graph, busiest))
     return _finish(fig, path)
+
+
+@dataclass(frozen=True)
+class Enforcement:
+    """Places where policy levers were in force, by name.
+
+    Attributes:
+        stopping: Checkpoints and crossings whose interdiction a lever raised above the
+            corridor's ordinary level (Isthmus checkpoints, National Guard at the crossings).
+        mpp_cities: Mexican border cities whose US port or Border Patrol sector returned
+            families to wait there (remain in Mexico).
+        metering_ports: US ports of entry with a daily cap on asylum claims (metering).
+    """
+
+    stopping: tuple[str, ...] = ()
+    mpp_cities: tuple[str, ...] = ()
+    metering_ports: tuple[str, ...] = ()
+
+    def __or__(self, other: Enforcement) -> Enforcement:
+        """Places in force in either."""
+        return Enforcement(
+            *(
+                tuple(dict.fromkeys((*getattr(self, f), *getattr(other, f))))
+                for f in ("stopping", "mpp_cities", "metering_ports")
+            )
+        )
+
+    def __bool__(self) -> bool:
+        """Whether any place is marked."""
+        return bool(self.stopping or self.mpp_cities or self.metering_ports)
+
+
+def enforcement_on(corridor: Corridor, policy: PolicyState) -> Enforcement:
+    """The places where a day's policy state differs from the corridor's ordinary conditions.
+
+    Args:
+        corridor: The corridor the policy state belongs to.
+        policy: A day's policy state (``model.policy``, or :func:`policy_on`).
+    """
+    from migsim.corridor import Kind
+
+    c = corridor
+    enforced = (c.kind == Kind.CHECKPOINT) | (c.kind == Kind.CROSSING)
+    raised = enforced & (policy.interdiction > c.base_interdiction + 1e-9)
+    us_side = np.isin(c.kind, [Kind.US_PORT, Kind.US_SECTOR])
+    returning = us_side & (policy.mpp_share > 0)
+    cities = {
+        int(c.link_src[e])
+        for e in range(len(c.links))
+        if returning[c.link_dst[e]] and c.kind[c.link_src[e]] == Kind.BORDER_CITY
+    }
+    metering = (c.kind == Kind.US_PORT) & np.isfinite(policy.metering_cap)
+    return Enforcement(
+        stopping=tuple(c.names(np.flatnonzero(raised))),
+        mpp_cities=tuple(c.places[i] for i in sorted(cities)),
+        metering_ports=tuple(c.names(np.flatnonzero(metering))),
+    )
+
+
+def policy_on(scenario: Scenario, corridor: Corridor, day: dt.date) -> PolicyState:
+    """The policy state a scenario's levers set on a date (as the model does each day)."""
+    from migsim.policies import PolicyState
+
+    policy = PolicyState.ordinary(corridor)
+    for lever in scenario.levers:
+        level = lever.intensity(day)
+        if level > 0:
+            lever.apply(policy, corridor, day, level)
+    return policy
+
+
+def enforcement_over_run(
+    scenario: Scenario, corridor: Corridor, *, every_days: int = 7
+) -> Enforcement:
+    """The places where enforcement was in force on any day of a scenario's run.
+
+    Args:
+        scenario: The scenario (its levers, start and length).
+        corridor: Its corridor.
+        every_days: Look at the policy state every this many days (and on the last day).
+    """
+    days = sorted({*range(0, scenario.days, max(1, every_days)), scenario.days - 1})
+    found = Enforcement()
+    for offset in days:
+        today = scenario.start + dt.timedelta(days=offset)
+        found = found | enforcement_on(corridor, policy_on(scenario, corridor, today))
+    return found
 
 
 # --- data preparation -------------------------------------------------------------------------
@@ -235,7 +346,9 @@ def _waiting_counts(graph: nx.DiGraph, waiting: pd.Series | None) -> pd.Series:
     if waiting is None or waiting.empty:
         return pd.Series(dtype=float)
     _check_places(graph, waiting.index, "waiting counts")
-    counts = pd.to_numeric(waiting, errors="coerce").fillna(0.0).groupby(level=0, observed=True).sum()
+    counts = (
+        pd.to_numeric(waiting, errors="coerce").fillna(0.0).groupby(level=0, observed=True).sum()
+    )
     return counts[counts > 0].astype(float)
 
 
@@ -422,10 +535,64 @@ def _draw_nodes(ax: Axes, graph: nx.DiGraph, positions: dict[str, tuple[float, f
         )
 
 
+ENFORCEMENT_MARKS = (
+    ("stopping", "o", 150, STOPPING_COLOUR, "checkpoint or crossing stopping families"),
+    ("mpp_cities", "s", 190, MPP_COLOUR, "remain in Mexico: families sent back here"),
+    ("metering_ports", "D", 90, METERING_COLOUR, "metering: daily cap on asylum claims"),
+)
+
+
+def _draw_enforcement(
+    ax: Axes,
+    graph: nx.DiGraph,
+    positions: dict[str, tuple[float, float]],
+    enforcement: Enforcement | None,
+) -> list[Line2D]:
+    """Ring the places where levers were in force; return their legend entries."""
+    handles: list[Line2D] = []
+    if not enforcement:
+        return handles
+    for field_name, marker, size, colour, label in ENFORCEMENT_MARKS:
+        names = [name for name in getattr(enforcement, field_name) if name in graph]
+        if not names:
+            continue
+        xy = np.array([positions[name] for name in names])
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=size,
+            marker=marker,
+            facecolor="none",
+            edgecolor=colour,
+            linewidths=1.6,
+            zorder=7,
+            gid=f"enforcement:{field_name}",
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=marker,
+                markersize=math.sqrt(size) * 0.8,
+                markerfacecolor="none",
+                markeredgecolor=colour,
+                markeredgewidth=1.6,
+                label=label,
+            )
+        )
+    return handles
+
+
 # --- labels -----------------------------------------------------------------------------------
 
 
-def _label_places(ax: Axes, positions: dict[str, tuple[float, float]], names: list[str]) -> None:
+def _label_places(
+    ax: Axes,
+    positions: dict[str, tuple[float, float]],
+    names: list[str],
+    fontsize: float = LABEL_FONTSIZE,
+) -> None:
     """Name places next to their markers, keeping clear of other labels, keys, markers and flows.
 
     Places are labelled in the order given; one whose label cannot avoid an earlier label, a
@@ -438,7 +605,9 @@ def _label_places(ax: Axes, positions: dict[str, tuple[float, float]], names: li
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     for name in dict.fromkeys(names):
         x, y = ax.transData.transform(positions[name])
-        cost, (dx, dy, ha, va, box) = _best_offset(name, (x, y), scale, frame, boxes, weights)
+        cost, (dx, dy, ha, va, box) = _best_offset(
+            name, (x, y), scale, frame, boxes, weights, fontsize
+        )
         if cost >= LABEL_WEIGHT:
             continue  # no room: it would cover another label, a key or leave the map
         boxes = np.vstack([boxes, box])
@@ -450,7 +619,7 @@ def _label_places(ax: Axes, positions: dict[str, tuple[float, float]], names: li
             textcoords="offset points",
             ha=ha,
             va=va,
-            fontsize=LABEL_FONTSIZE,
+            fontsize=fontsize,
             color="#222222",
             path_effects=halo,
             zorder=8,
@@ -495,14 +664,15 @@ def _best_offset(
     frame: np.ndarray,
     boxes: np.ndarray,
     weights: np.ndarray,
+    fontsize: float = LABEL_FONTSIZE,
 ) -> tuple[float, tuple[float, float, str, str, np.ndarray]]:
     """Pick the label position whose overlaps cost least, favouring the usual positions.
 
     Returns:
         The cost of the chosen position and its offset, alignment and display box.
     """
-    width = 0.55 * LABEL_FONTSIZE * len(name) * scale
-    height = 1.2 * LABEL_FONTSIZE * scale
+    width = 0.55 * fontsize * len(name) * scale
+    height = 1.2 * fontsize * scale
     best_cost, best = math.inf, None
     for rank, (dx, dy, ha, va) in enumerate(LABEL_OFFSETS):
         box = _text_box(anchor[0] + dx * scale, anchor[1] + dy * scale, width, height, ha, va)
@@ -616,9 +786,14 @@ def _legend_row(ax: Axes, specs: list[LegendSpec]) -> None:
 
 
 def _routes_legends(
-    ax: Axes, graph: nx.DiGraph, flow_max: float, counts: pd.Series, area_scale: float
+    ax: Axes,
+    graph: nx.DiGraph,
+    flow_max: float,
+    counts: pd.Series,
+    area_scale: float,
+    marks: list[Line2D] | None = None,
 ) -> None:
-    """Add the legends of the route map: links and places, then the size keys."""
+    """Add the legends of the route map: links, places and enforcement, then the size keys."""
     widths = [
         _line_handle("#555555", _sqrt_width(value, flow_max), f"{value:,.0f} families")
         for value in _nice_values(flow_max)
@@ -628,7 +803,7 @@ def _routes_legends(
     _legend_row(
         ax,
         [
-            (_mode_handles(graph) + _place_handles(graph), "Links and places", {}),
+            (_mode_handles(graph) + _place_handles(graph) + (marks or []), "Links and places", {}),
             (widths, "Families on a link", {}),
             (circles, "Families waiting", spacing),
         ],
@@ -651,7 +826,11 @@ def _waiting_handle(value: float, area_scale: float) -> Line2D:
 
 
 def _difference_legends(
-    ax: Axes, graph: nx.DiGraph, change_max: float, names: tuple[str, str]
+    ax: Axes,
+    graph: nx.DiGraph,
+    change_max: float,
+    names: tuple[str, str],
+    marks: list[Line2D] | None = None,
 ) -> None:
     """Add the legends of the difference map: direction of change, places and a width key."""
     name_a, name_b = names
@@ -667,7 +846,7 @@ def _difference_legends(
     _legend_row(
         ax,
         [
-            (change + _place_handles(graph), "Change in families", {}),
+            (change + _place_handles(graph) + (marks or []), "Change in families", {}),
             (widths, "Size of change", {}),
         ],
     )

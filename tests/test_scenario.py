@@ -1,0 +1,301 @@
+"""Scenarios: the shipped 2019 timelines, lever schedules and the tariff threat's response."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+from conftest import SHIPPED_SCENARIOS, TINY_YAML
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migsim.errors import InputError
+from migsim.policies import LEVERS, parse_lever
+from migsim.scenario import load_scenario
+
+D = dt.date
+BASELINE_LEVERS = [
+    "metering",
+    "remain_in_mexico",
+    "remain_in_mexico",
+    "remain_in_mexico",
+    "humanitarian_visas",
+    "humanitarian_visas",
+    "mexican_deportations",
+    "us_holding_capacity",
+    "northern_triangle_aid",
+    "isthmus_checkpoints",
+]
+ORIGINS = {
+    "Guatemala City": 0.10,
+    "Quetzaltenango": 0.13,
+    "Huehuetenango": 0.17,
+    "San Pedro Sula": 0.20,
+    "Tegucigalpa": 0.135,
+    "San Salvador": 0.265,
+}
+
+
+def shipped(name: str):
+    return load_scenario(SHIPPED_SCENARIOS / f"{name}.yaml")
+
+
+def names(levers) -> list[str]:
+    return [lever.name for lever in levers]
+
+
+# ------------------------------------------------------------------- shipped scenarios
+@pytest.mark.parametrize("name", ["baseline_2019", "june_2019_agreement", "no_enforcement"])
+def test_shipped_scenarios_share_time_and_population(name):
+    scenario = shipped(name)
+    assert scenario.start == D(2018, 10, 1)
+    assert scenario.days == 365
+    assert scenario.end() == D(2019, 9, 30)
+    assert scenario.seed == 1
+    assert scenario.corridor_path() == SHIPPED_SCENARIOS.parent.resolve()
+    pop = scenario.population
+    assert pop.families_per_year == 190_000
+    assert {k: v.share for k, v in pop.origins.items()} == ORIGINS
+    assert sum(ORIGINS.values()) == pytest.approx(1.0)
+    assert [(c.date, c.origin, c.families) for c in pop.caravans] == [
+        (D(2018, 10, 13), "San Pedro Sula", 1500),
+        (D(2019, 1, 15), "San Pedro Sula", 800),
+    ]
+
+
+def test_baseline_levers():
+    levers = shipped("baseline_2019").levers
+    assert names(levers) == BASELINE_LEVERS
+    mpp = [lever for lever in levers if lever.name == "remain_in_mexico"]
+    assert [(m.start, m.ports, m.share) for m in mpp] == [
+        (D(2019, 1, 29), ["San Ysidro"], 0.3),
+        (D(2019, 3, 12), ["Calexico"], 0.3),
+        (D(2019, 3, 19), ["El Paso"], 0.3),
+    ]
+    metering = levers[0]
+    assert metering.families_per_day == 30
+    assert metering.intensity(D(2018, 10, 1)) == 1.0
+    january, later = (lever for lever in levers if lever.name == "humanitarian_visas")
+    assert (january.start, january.end, january.visas_per_month) == (
+        D(2019, 1, 17),
+        D(2019, 2, 1),
+        4200,
+    )
+    assert (later.start, later.end, later.visas_per_month) == (D(2019, 2, 1), None, 340)
+    aid = levers[BASELINE_LEVERS.index("northern_triangle_aid")]
+    assert (aid.start, aid.lag_days, aid.hazard_change) == (D(2019, 3, 30), 180, 0.1)
+    isthmus = levers[-1]
+    assert (isthmus.start, isthmus.full, isthmus.interdiction) == (
+        D(2019, 4, 1),
+        D(2019, 5, 1),
+        0.15,
+    )
+
+
+def test_baseline_schedules_on_key_dates():
+    levers = shipped("baseline_2019").levers
+    january, later = (lever for lever in levers if lever.name == "humanitarian_visas")
+    assert january.intensity(D(2019, 1, 16)) == 0
+    assert january.intensity(D(2019, 1, 31)) == 1
+    assert january.intensity(D(2019, 2, 2)) == 0
+    assert later.intensity(D(2019, 2, 2)) == 1
+    isthmus = levers[-1]
+    assert isthmus.intensity(D(2019, 3, 31)) == 0
+    assert isthmus.intensity(D(2019, 4, 1)) == 0
+    assert isthmus.intensity(D(2019, 4, 16)) == pytest.approx(0.5)
+    assert isthmus.intensity(D(2019, 5, 1)) == 1
+    assert isthmus.intensity(D(2019, 9, 30)) == 1
+    aid = levers[BASELINE_LEVERS.index("northern_triangle_aid")]
+    assert aid.intensity(D(2019, 4, 30)) == 0  # aid is halted, but departures react later
+    assert aid.intensity(D(2019, 9, 25)) == 0
+    assert aid.intensity(D(2019, 9, 26)) == 1  # 180 days after 30 March 2019
+
+
+def test_june_agreement_levers():
+    baseline = shipped("baseline_2019").levers
+    levers = shipped("june_2019_agreement").levers
+    assert len(levers) == 13
+    assert levers[: len(baseline)] == baseline
+    assert names(levers[len(baseline) :]) == [
+        "tariff_threat",
+        "remain_in_mexico",
+        "safe_third_country",
+    ]
+    threat, mpp, stc = levers[len(baseline) :]
+    assert (threat.start, threat.full) == (D(2019, 5, 30), D(2019, 10, 1))
+    assert (threat.tariff_start_pct, threat.tariff_max_pct) == (5, 25)
+    assert threat.response_lag_days == 8
+    assert [(r.name, r.start, r.full) for r in threat.responses()] == [
+        ("southern_border_enforcement", D(2019, 6, 7), D(2019, 6, 21)),
+        ("isthmus_checkpoints", D(2019, 6, 10), D(2019, 6, 24)),
+        ("anti_smuggling", D(2019, 6, 10), D(2019, 7, 10)),
+    ]
+    guard = threat.responses()[0]
+    assert guard.officers == 6000
+    assert guard.intensity(D(2019, 6, 14)) == pytest.approx(0.5)
+    assert (mpp.start, mpp.full, mpp.share, mpp.ports) == (D(2019, 7, 1), D(2019, 8, 1), 0.4, [])
+    assert (stc.start, stc.barred_share) == (D(2019, 7, 16), 0.5)
+    assert threat.tariff_pct(D(2019, 5, 29)) == 0
+    assert threat.tariff_pct(D(2019, 10, 1)) == 25
+
+
+def test_no_enforcement_has_no_levers_and_the_baseline_population():
+    scenario = shipped("no_enforcement")
+    assert scenario.levers == []
+    assert scenario.population == shipped("baseline_2019").population
+    assert scenario.behaviour == shipped("baseline_2019").behaviour
+
+
+@pytest.mark.parametrize("name", ["baseline_2019", "june_2019_agreement", "no_enforcement"])
+def test_scenario_yaml_round_trips(tmp_path, name):
+    scenario = shipped(name)
+    path = tmp_path / "again.yaml"
+    path.write_text(scenario.to_yaml(), encoding="utf-8")
+    again = load_scenario(path)
+    assert again.levers == scenario.levers
+    assert again.population == scenario.population
+    assert again.behaviour == scenario.behaviour
+    assert (again.start, again.days, again.seed) == (scenario.start, scenario.days, scenario.seed)
+    assert again.corridor_path() == scenario.corridor_path()
+
+
+def test_overrides_replace_top_level_fields():
+    scenario = load_scenario(TINY_YAML, days=17, seed=0)
+    assert (scenario.days, scenario.seed) == (17, 0)
+    assert load_scenario(TINY_YAML, days=None).days == 120
+
+
+# ---------------------------------------------------------------------- lever schedules
+dates = st.dates(min_value=D(2015, 1, 1), max_value=D(2025, 1, 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=dates,
+    ramp=st.integers(1, 200),
+    hold=st.integers(1, 200),
+    lever=st.sampled_from(sorted(set(LEVERS) - {"northern_triangle_aid"})),
+)
+def test_intensity_ramps_linearly_from_start_to_full_and_stops_at_end(start, ramp, hold, lever):
+    full = start + dt.timedelta(days=ramp)
+    end = full + dt.timedelta(days=hold)
+    spec = {"lever": lever, "start": start, "full": full, "end": end}
+    if lever == "tariff_threat":
+        spec["response"] = []
+    scheduled = parse_lever(spec)
+    day = dt.timedelta(days=1)
+    assert scheduled.intensity(start - day) == 0
+    assert scheduled.intensity(start - 100 * day) == 0
+    for k in range(0, ramp + 1, max(1, ramp // 7)):
+        assert scheduled.intensity(start + k * day) == pytest.approx(k / ramp)
+    assert scheduled.intensity(full) == 1
+    assert scheduled.intensity(end - day) == 1
+    assert scheduled.intensity(end + day) == 0
+    assert scheduled.intensity(end + 1000 * day) == 0
+
+
+@given(when=dates)
+def test_lever_without_dates_is_always_on(when):
+    assert parse_lever({"lever": "metering"}).intensity(when) == 1
+
+
+@given(start=dates, offset=st.integers(-400, 400))
+def test_lever_without_ramp_switches_on_at_start(start, offset):
+    lever = parse_lever({"lever": "metering", "start": start})
+    when = start + dt.timedelta(days=offset)
+    assert lever.intensity(when) == (1 if offset >= 0 else 0)
+
+
+@given(start=dates, lag=st.integers(0, 365), offset=st.integers(-400, 400))
+def test_aid_acts_after_its_lag(start, lag, offset):
+    aid = parse_lever({"lever": "northern_triangle_aid", "start": start, "lag_days": lag})
+    when = start + dt.timedelta(days=offset)
+    assert aid.intensity(when) == (1 if offset >= lag else 0)
+
+
+# --------------------------------------------------------------------------- tariff threat
+@given(
+    start=dates,
+    lag=st.integers(0, 60),
+    ramp=st.integers(0, 60),
+)
+def test_tariff_threat_responses_start_after_the_lag_and_ramp_up(start, lag, ramp):
+    threat = parse_lever(
+        {
+            "lever": "tariff_threat",
+            "start": start,
+            "response_lag_days": lag,
+            "response_ramp_days": ramp,
+            "response": [
+                {"lever": "southern_border_enforcement", "officers": 6000},
+                {"lever": "isthmus_checkpoints", "start": start + dt.timedelta(days=200)},
+            ],
+        }
+    )
+    guard, isthmus = threat.responses()
+    begins = start + dt.timedelta(days=lag)
+    assert guard.name == "southern_border_enforcement"
+    assert guard.start == begins
+    assert guard.full == begins + dt.timedelta(days=ramp)
+    assert guard.officers == 6000
+    assert guard.intensity(begins - dt.timedelta(days=1)) == 0
+    assert guard.intensity(begins + dt.timedelta(days=ramp)) == 1
+    if ramp >= 2:
+        half = begins + dt.timedelta(days=ramp // 2)
+        assert guard.intensity(half) == pytest.approx((ramp // 2) / ramp)
+    # A response with its own start keeps it.
+    assert isthmus.start == start + dt.timedelta(days=200)
+    # The threat's own levers are not changed by asking for the responses.
+    assert threat.response[0].start is None
+
+
+def test_tariff_rises_from_its_start_to_its_maximum():
+    threat = parse_lever(
+        {
+            "lever": "tariff_threat",
+            "start": D(2019, 6, 1),
+            "full": D(2019, 6, 11),
+            "tariff_start_pct": 5,
+            "tariff_max_pct": 25,
+        }
+    )
+    assert threat.tariff_pct(D(2019, 5, 31)) == 0
+    assert threat.tariff_pct(D(2019, 6, 6)) == pytest.approx(15)
+    assert threat.tariff_pct(D(2019, 6, 11)) == 25
+    assert threat.tariff_pct(D(2020, 1, 1)) == 25
+
+
+# ----------------------------------------------------------------------------- bad input
+def write_tiny(tmp_path, edit) -> str:
+    data = yaml.safe_load(TINY_YAML.read_text())
+    edit(data)
+    data["corridor"] = str(TINY_YAML.parent.parent)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "words"),
+    [
+        (lambda d: d["levers"][0].update(start="2019-03-01", full="2019-02-01"), "levers[0]",
+         "before 'start'"),
+        (lambda d: d["levers"][1].update(end="2019-01-15"), "levers[1]", "after 'start'"),
+        (lambda d: d["levers"][1].update(share=1.5), "levers[1].share", "1"),
+        (lambda d: d["population"].update(families_per_year=-5), "population.families_per_year",
+         "greater than 0"),
+        (lambda d: d.update(days=0), "days", "greater than 0"),
+        (lambda d: d.pop("start"), "start", "missing"),
+    ],
+    ids=["full-before-start", "end-before-start", "share-above-one", "negative-families",
+         "zero-days", "no-start"],
+)  # fmt: skip
+def test_bad_scenarios_name_the_file_and_key(tmp_path, edit, key, words):
+    path = write_tiny(tmp_path, edit)
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}, key '{key}': ")
+    assert words in message
+    assert "\n" not in message
