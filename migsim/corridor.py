@@ -73,6 +73,7 @@ class Corridor:
     index: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
+        self._of_kind: dict[tuple[str, ...], np.ndarray] = {}
         self.places = list(self.graph.nodes)
         self.index = {name: i for i, name in enumerate(self.places)}
         g = self.graph
@@ -125,9 +126,14 @@ class Corridor:
         return folder
 
     def of_kind(self, *kinds: str) -> np.ndarray:
-        """Return the integer ids of places of the given kinds."""
-        codes = [Kind[k.upper()] for k in kinds]
-        return np.flatnonzero(np.isin(self.kind, codes))
+        """Return the integer ids of places of the given kinds (a read-only array)."""
+        key = tuple(sorted(kinds))
+        if key not in self._of_kind:
+            codes = [Kind[k.upper()] for k in kinds]
+            ids = np.flatnonzero(np.isin(self.kind, codes))
+            ids.flags.writeable = False
+            self._of_kind[key] = ids
+        return self._of_kind[key]
 
     def names(self, ids: np.ndarray) -> list[str]:
         """Return place names for integer ids."""

@@ -5,11 +5,11 @@ model calls them for every family due to decide on a day; the per-agent referenc
 ``benchmarks/`` calls the same functions one family at a time.
 
 Route choice is a multinomial logit over the links out of a family's place. The utility of a
-link is minus its generalised cost (time, money, victimisation and death risk, expected
-interdiction, in USD) plus the perceived generalised cost-to-go from the link's end to the
-border, divided by a scale. Families differ by travel mode, whether they are informed, and
-risk attitude (18 variants); the logit probabilities are computed once a day per place and
-variant, and each family draws one uniform number against them.
+link is ``-(c + g) / s``: ``c`` the link's generalised cost (time, money, victimisation and
+death risk, expected interdiction, in USD), ``g`` the perceived generalised cost-to-go from
+the link's end to the border, ``s`` a scale in USD. Families differ by travel mode, whether
+they are informed, and risk attitude (18 variants); the logit probabilities are computed once
+a day per place and variant, and each family draws one uniform number against them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,11 @@ def variant(mode: np.ndarray, informed: np.ndarray, risk_class: np.ndarray) -> n
 
 
 def cost_to_go(
-    out_links: np.ndarray, dst: np.ndarray, link_cost: np.ndarray, exit_cost: np.ndarray
+    out_links: np.ndarray,
+    dst: np.ndarray,
+    link_cost: np.ndarray,
+    exit_cost: np.ndarray,
+    terminal: np.ndarray | None = None,
 ) -> np.ndarray:
     """Least generalised cost from every place to an exit, for every variant (Bellman-Ford).
 
@@ -34,6 +38,7 @@ def cost_to_go(
         dst: Link end place ids, shape (E,).
         link_cost: Cost of each link for each variant, shape (E, V).
         exit_cost: Cost of ending at each place (``inf`` where a place is not an exit), (N, V).
+        terminal: Places where a route ends at its exit cost whatever links leave them (N,).
 
     Returns:
         Cost-to-go, shape (N, V); ``inf`` where no exit can be reached.
@@ -45,6 +50,8 @@ def cost_to_go(
     best = exit_cost.copy()
     for _ in range(len(exit_cost)):
         new = np.minimum(exit_cost, (step_cost + best[ends]).min(axis=1))
+        if terminal is not None:
+            new[terminal] = exit_cost[terminal]
         if np.array_equal(new, best):
             break
         best = new

@@ -31,7 +31,7 @@ COLUMNS: dict[str, tuple[type, int]] = {
     "wait_reason": (np.int8, 0),
     "attempts": (np.int16, 0),
     "departed": (np.int32, -1),  # day of the latest departure
-    "reached_us": (np.int32, -1),  # day the family first reached US officers or evaded them
+    "journey_days": (np.int32, -1),  # days from setting off to first reaching the US side
     "visa_until": (np.int32, -1),
     "evading": (np.bool_, False),
     "incidents": (np.int16, 0),

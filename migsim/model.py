@@ -47,6 +47,7 @@ SERIES = (
     "gave_up", "victimisation_incidents", "deaths", "smuggler_revenue_usd", "smuggled_departures",
     "humanitarian_visas", "tariff_pct",
 )  # fmt: skip
+CONTACTS_MEAN = 3.0  # relatives and friends who relay news, on average (assumed)
 # Per-place daily measures (tidy frame ``place_series``).
 PLACE_MEASURES = (
     "waiting", "metering_queue", "mpp_waiting", "us_apprehensions_families",
@@ -223,7 +224,6 @@ class MigrationModel(mesa.Model):
             level = lever.intensity(today)
             if level > 0:
                 lever.apply(policy, self.corridor, today, level)
-                policy.announced[lever.name] = max(policy.announced.get(lever.name, 0), level)
         self.today["tariff_pct"] = max((t.tariff_pct(today) for t in self._tariffs), default=0.0)
         return policy
 
@@ -258,32 +258,31 @@ class MigrationModel(mesa.Model):
         exit_cost = np.full((len(c.places), decisions.N_VARIANTS), np.inf)
         us = c.of_kind("us_port", "us_sector")
         exit_cost[us] = 0.0
+        # A border city ends the route: its cost is that of the cheaper way over, queueing at
+        # its port (the wait known to informed families) or crossing between ports.
         border = c.of_kind("border_city")
-        wait = self._expected_wait(border)
-        exit_cost[border] = (
+        port_link, sector_link = self._border_links[border, 0], self._border_links[border, 1]
+        wait = np.where(port_link >= 0, self._port_wait[c.link_dst[np.maximum(port_link, 0)]], 0)
+        queue = (
             wait[:, None]
             * (b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation)
-        ) * informed[None, :]
-        self.ctg = decisions.cost_to_go(c.out_links, c.link_dst, self.link_cost, exit_cost)
+            * informed[None, :]
+        )
+        by_port = np.where(
+            port_link[:, None] >= 0, queue + self.link_cost[np.maximum(port_link, 0)], np.inf
+        )
+        by_sector = np.where(
+            sector_link[:, None] >= 0, self.link_cost[np.maximum(sector_link, 0)], np.inf
+        )
+        exit_cost[border] = np.minimum(by_port, by_sector)
+        terminal = np.zeros(len(c.places), dtype=bool)
+        terminal[border] = True
+        self.ctg = decisions.cost_to_go(
+            c.out_links, c.link_dst, self.link_cost, exit_cost, terminal
+        )
         self.route_cumulative = decisions.route_probabilities(
             c.out_links, c.link_dst, self.link_cost, self.ctg, b.choice_scale_usd
         )
-
-    def _expected_wait(self, border_cities: np.ndarray) -> np.ndarray:
-        """Days a family would expect to queue at each border city's shortest port queue."""
-        c = self.corridor
-        out = np.zeros(len(border_cities))
-        for k, city in enumerate(border_cities):
-            ports = [c.link_dst[e] for e in c.out_links[city] if e >= 0]
-            ports = [p for p in ports if c.kind[p] == Kind.US_PORT]
-            if ports:
-                out[k] = min(self._queue_days(p) for p in ports)
-        return out
-
-    def _queue_days(self, port: int) -> float:
-        cap = min(self.policy.metering_cap[port], self.behaviour.us_port_capacity)
-        queued = sum(len(a) for a in self._metering_queues.get(port, ()))
-        return queued / max(cap, 1e-9)
 
     # -------------------------------------------------------------- leaving
     def _pull(self) -> np.ndarray:
@@ -342,14 +341,16 @@ class MigrationModel(mesa.Model):
         fam.place[rows] = fam.origin[rows]
         fam.mode[rows] = TravelMode.ALONE
         hazard = np.minimum(1.0, self.behaviour.retry_hazard * self._pull_today[fam.origin[rows]])
-        wait = decisions.geometric_days(
-            self.rng, np.where(hazard > 0, 1 / np.maximum(hazard, 1e-12) - 1, 0)
-        )
-        self._schedule(rows, t + 1 + wait)
+        wait = decisions.geometric_days(self.rng, 1 / np.maximum(hazard, 1e-12) - 1)
+        again = hazard > 0  # with no hazard a family stays home for good
+        fam.wake[rows[~again]] = -1
+        self._schedule(rows[again], t + 1 + wait[again])
 
     def _create_families(self, origins: np.ndarray) -> np.ndarray:
         rng, pop, n = self.rng, self.population, len(origins)
         size = 2 + rng.poisson(max(pop.family_size_mean - 2, 0), n)
+        contacts = np.minimum(rng.poisson(CONTACTS_MEAN, n), 100)
+        relay = min(1.0, -np.log(1 - pop.informed_share) / CONTACTS_MEAN)
         rows = self.families.add(
             n,
             origin=origins,
@@ -358,8 +359,10 @@ class MigrationModel(mesa.Model):
             money=rng.lognormal(np.log(pop.money_median_usd), pop.money_spread, n),
             risk_class=rng.choice(3, size=n, p=[0.3, 0.4, 0.3]),
             claim=rng.beta(2.0, 3.0, n),
-            contacts=np.minimum(rng.poisson(3.0, n), 100),
-            informed=rng.random(n) < pop.informed_share,
+            contacts=contacts,
+            # Each contact relays news with the chance that makes the average informed
+            # share ``informed_share``: P(informed) = 1 - (1 - q)^contacts.
+            informed=rng.random(n) < 1 - (1 - relay) ** contacts,
         )
         return rows
 
@@ -392,10 +395,15 @@ class MigrationModel(mesa.Model):
         self._schedule(rows, t + days)
 
     def _schedule(self, rows: np.ndarray, days: np.ndarray | int) -> None:
-        days = np.broadcast_to(np.asarray(days, dtype=np.int64), rows.shape)
-        self.families.wake[rows] = days
+        """Give families their next event day, filed in the day-indexed calendar."""
         if len(rows) == 0:
             return
+        if np.ndim(days) == 0 or days.min() == days.max():  # one day for all: no sorting
+            day = int(np.max(days))
+            self.families.wake[rows] = day
+            self._calendar[day].append(rows)
+            return
+        self.families.wake[rows] = days
         order = np.argsort(days, kind="stable")
         rows, days = rows[order], days[order]
         cuts = np.flatnonzero(np.diff(days)) + 1
@@ -528,7 +536,7 @@ class MigrationModel(mesa.Model):
         mode = fam.mode[rows]
         mult = np.array([1.0, pol.smuggled_interdiction, b.caravan_interdiction])[mode]
         p = pol.interdiction[places] * mult * (fam.visa_until[rows] < t)
-        u = rng.random((2, len(rows)))
+        u = rng.random((3, len(rows)))
         stopped = u[0] < p
         # Each place processes at most its capacity a day; the rest get through.
         cap = pol.enforcement_capacity[places]
@@ -540,7 +548,7 @@ class MigrationModel(mesa.Model):
             stopped[order[rank >= cap[order]]] = False
         self.information.observe_interdiction(places, stopped)
         caught, caught_at = rows[stopped], places[stopped]
-        back = (c.kind[caught_at] == Kind.CROSSING) & (u[1][stopped] < pol.turned_back_share)
+        back = (c.kind[caught_at] == Kind.CROSSING) & (u[2][stopped] < pol.turned_back_share)
         self._turn_back(caught[back], t)
         self._detain(caught[~back], caught_at[~back], t)
         return rows[~stopped]
@@ -634,8 +642,9 @@ class MigrationModel(mesa.Model):
         port = np.maximum(port_link, 0)
         wait = np.where(informed, self._port_wait[c.link_dst[port]], 0.0)
         sector = np.maximum(sector_link, 0)
+        vic = np.array([1.0, b.smuggled_victimisation, b.caravan_victimisation])[fam.mode[rows]]
         crossing_harm = rw * (
-            b.harm_usd * c.link_victimisation[sector] + b.death_usd * c.link_death[sector]
+            b.harm_usd * c.link_victimisation[sector] * vic + b.death_usd * c.link_death[sector]
         )
         evade_fee = np.where(fam.mode[rows] == TravelMode.SMUGGLER, b.smuggler_evade_fee_usd, 0.0)
         utility = np.stack(
@@ -671,6 +680,7 @@ class MigrationModel(mesa.Model):
         cross = (choice == 1) | (choice == 2)
         fam.evading[rows[cross]] = choice[cross] == 2
         payers = rows[(choice == 2) & (fam.mode[rows] == TravelMode.SMUGGLER)]
+        fam.money[payers] -= b.smuggler_evade_fee_usd
         self.today["smuggler_revenue_usd"] += b.smuggler_evade_fee_usd * len(payers)
         self._start_links(rows[cross], sector_link[cross], t)
         # 3: asylum in Mexico
@@ -688,16 +698,20 @@ class MigrationModel(mesa.Model):
         self.families.wait_reason[rows] = WaitReason.NONE
         self.today["asylum_claims_mx"] += len(rows)
 
+    def _in_queue(self, rows: np.ndarray, port: int) -> np.ndarray:
+        """Whether families are still in a port's metering queue."""
+        fam = self.families
+        return (
+            (fam.state[rows] == S.WAITING)
+            & (fam.wait_reason[rows] == WaitReason.METERING)
+            & (self.corridor.link_dst[np.maximum(fam.link[rows], 0)] == port)
+        )
+
     def _serve_metering(self, t: int) -> None:
         fam = self.families
         for port, queue in self._metering_queues.items():
             cap = min(self.policy.metering_cap[port], self.behaviour.us_port_capacity)
-            out = self._take(
-                port,
-                queue,
-                cap,
-                lambda r: (fam.state[r] == S.WAITING) & (fam.wait_reason[r] == WaitReason.METERING),
-            )
+            out = self._take(port, queue, cap, lambda r, p=port: self._in_queue(r, p))
             fam.wait_reason[out] = WaitReason.NONE
             fam.place[out] = port
             self._apprehend(out, t, at_port=True)
@@ -712,7 +726,7 @@ class MigrationModel(mesa.Model):
         away = fam.evading[rows] & (u < self.behaviour.evade_success)
         gone = rows[away]
         fam.set_state(gone, S.EVADED_US)
-        fam.reached_us[gone] = t
+        self._reached_us(gone, t)
         self.today["evaded"] += len(gone)
         self.information.observe_outcomes(fam.origin[gone], success=True)
         self._apprehend(rows[~away], t, at_port=False)
@@ -724,7 +738,7 @@ class MigrationModel(mesa.Model):
         fam, pol, rng = self.families, self.policy, self.rng
         places = fam.place[rows]
         fam.set_state(rows, S.APPREHENDED_US)
-        fam.reached_us[rows] = np.where(fam.reached_us[rows] < 0, t, fam.reached_us[rows])
+        self._reached_us(rows, t)
         people = fam.size[rows]
         if at_port:
             self.today["us_port_arrivals_families"] += len(rows)
@@ -741,6 +755,12 @@ class MigrationModel(mesa.Model):
         mean = pol.processing_days / crowding
         days = 1 + rng.poisson(np.maximum(mean - 1, 0))
         self._schedule(rows, t + days)
+
+    def _reached_us(self, rows: np.ndarray, t: int) -> None:
+        """Record the journey's length the first time a family reaches the US side."""
+        fam = self.families
+        first = rows[fam.journey_days[rows] < 0]
+        fam.journey_days[first] = t - fam.departed[first]
 
     def _us_outcome(self, rows: np.ndarray, t: int) -> None:
         """End of holding: removed, returned to Mexico to wait, or released into the US."""
@@ -855,17 +875,15 @@ class MigrationModel(mesa.Model):
         pt["us_holding"] += self.holding
         self._place_series.append(np.stack([pt[m] for m in PLACE_MEASURES]))
         self._new_place_day()
-        # Expected metering wait at each port, for tomorrow's decisions.
-        self._refresh_port_wait()
+        # Expected metering wait at each port (queued families over the day's cap), for
+        # tomorrow's decisions.
+        queued = np.bincount(c.link_dst[fam.link[metering]], minlength=n)
+        cap = np.minimum(self.policy.metering_cap, self.behaviour.us_port_capacity)
+        self._port_wait = queued / np.maximum(cap, 1e-9)
 
     def _new_place_day(self) -> None:
         n = len(self.corridor.places)
         self._place_today = {m: np.zeros(n) for m in PLACE_MEASURES}
-
-    def _refresh_port_wait(self) -> None:
-        self._port_wait = np.zeros(len(self.corridor.places))
-        for port in self._metering_queues:
-            self._port_wait[port] = self._queue_days(port)
 
     # ------------------------------------------------------------ public API
     def _make_agents(self) -> None:

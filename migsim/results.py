@@ -8,6 +8,7 @@ Files written by :meth:`Results.write` (and ``migsim run``):
   border city, apprehensions per sector and port, …), non-zero values only;
 - ``link_flows.parquet``: tidy ``date, source, target, mode, families`` (families that set
   off along each link each day);
+- ``journey_days.npy``: days from setting off to first reaching the US, per family that did;
 - ``summary.csv``: the end-of-run summary table; ``scenario.yaml``: the exact scenario run,
   whose corridor is copied beside it into ``corridor/`` so the folder is self-contained;
 - ``routes.png`` and ``series.png``.
@@ -91,7 +92,6 @@ class Results:
         )
         flows = model.link_flows[:days]
         d, e = np.nonzero(flows)
-        link_names = pd.Index([f"{u}\t{v}" for u, v in c.links])
         link_flows = pd.DataFrame(
             {
                 "date": dates[d] if days else pd.DatetimeIndex([]),
@@ -101,10 +101,8 @@ class Results:
                 "families": flows[d, e],
             }
         )
-        del link_names
         fam = model.families
-        reached = fam.reached_us[: fam.n]
-        went = reached >= 0
+        journeys = fam.journey_days[: fam.n]
         end = model.spec.start + dt.timedelta(days=max(days - 1, 0))
         title = f"{model.spec.name}: {model.spec.start:%d %b %Y} – {end:%d %b %Y}"
         return cls(
@@ -112,7 +110,7 @@ class Results:
             place_series=place_series,
             link_flows=link_flows,
             final_states=model.state_counts(),
-            journey_days=(reached[went] - fam.departed[: fam.n][went]).astype(int),
+            journey_days=journeys[journeys >= 0].astype(int),
             families_created=fam.n,
             scenario_yaml=model.spec.to_yaml(corridor="corridor"),
             title=title,
@@ -196,7 +194,7 @@ class Results:
             (
                 "Mexican apprehensions",
                 total.get("mx_apprehensions", 0),
-                "families stopped and detained in Mexico",
+                "families stopped in Mexico (detained, or released with an exit permit)",
             ),
             ("turned back at the southern border", total.get("turned_back", 0), "families"),
             ("deportations from Mexico", total.get("deportations", 0), "families"),

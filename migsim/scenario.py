@@ -34,7 +34,7 @@ class Strict(BaseModel):
 
 
 class Origin(Strict):
-    """An origin's share of departures and its country."""
+    """An origin's share of first departures."""
 
     share: float = Field(gt=0, description="share of first departures from this origin")
 
@@ -58,18 +58,24 @@ class Population(Strict):
         "apprehensions of people / 2.5 people a family ≈ 190,000)",
     )
     origins: dict[str, Origin]
-    family_size_mean: float = Field(2.6, ge=1, description="mean people per family")
+    family_size_mean: float = Field(
+        2.6, ge=2, description="mean people per family (2 plus a Poisson number)"
+    )
     children_share: float = Field(0.9, ge=0, le=1, description="share of families with children")
     money_median_usd: float = Field(3000, gt=0, description="median money a family can raise")
     money_spread: float = Field(0.9, ge=0, description="sigma of log money")
     informed_share: float = Field(
-        0.6, ge=0, le=1, description="share of families with contacts who relay news"
+        0.6,
+        ge=0,
+        lt=1,
+        description="share of families, on average, who hear current news through their "
+        "contacts (families with more contacts are likelier to)",
     )
     caravans: list[Caravan] = Field(default_factory=list)
 
 
 class Behaviour(Strict):
-    """How families weigh time, money, risk and chances (calibrated in issue data later)."""
+    """How families weigh time, money, risk and chances (assumed defaults; see docs/odd.md)."""
 
     value_of_time_usd: float = Field(25, ge=0, description="USD a family gives for a day saved")
     harm_usd: float = Field(6000, ge=0, description="USD-equivalent weight of a crime suffered")
@@ -133,10 +139,17 @@ class Behaviour(Strict):
         0.004, ge=0, le=1, description="daily chance a waiting family gives up and goes home"
     )
     queue_switch_days: float = Field(
-        45, gt=0, description="expected metering wait at which half of queued families cross"
+        45,
+        gt=0,
+        description="expected metering wait (days) at which 5% of queued families a day "
+        "give up the queue and cross between ports (10% a day for very long waits)",
     )
     removal_base: float = Field(
-        0.15, ge=0, le=1, description="chance a weak-claim family is removed after holding"
+        0.15,
+        ge=0,
+        le=0.5,
+        description="removal after holding: a family with claim strength c is removed with "
+        "chance 2 × removal_base × (1 − c)",
     )
     mpp_grant: float = Field(0.02, ge=0, le=1, description="MPP asylum grant rate at hearings")
     us_port_capacity: float = Field(
@@ -367,5 +380,5 @@ def load_scenario(path: str | Path | None = None, **overrides: Any) -> Scenario:
         raise InputError(path, message, key=key) from None
     except ValueError as exc:  # an unknown lever name, raised while parsing levers
         raise InputError(path, str(exc), key="levers") from None
-    scenario.path = path.resolve()
+    scenario.path = path
     return scenario

@@ -44,8 +44,6 @@ class PolicyState:
         safe_third_country: Share of families who transited Mexico and are barred from US
             asylum (removed instead of released).
         departure_multiplier: Multiplier on each origin's daily departure hazard.
-        announced: Levers in force today, by name, with their intensity (what families can
-            hear about).
     """
 
     interdiction: np.ndarray
@@ -65,7 +63,6 @@ class PolicyState:
     processing_days: float = 3.0
     safe_third_country: float = 0.0
     departure_multiplier: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    announced: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def ordinary(cls, corridor: Corridor) -> PolicyState:

@@ -10,8 +10,8 @@ from migsim.policies.base import Lever, param
 class HumanitarianVisas(Lever):
     """Transit visas issued at the southern crossings; holders pass Mexican checkpoints.
 
-    In the model: up to ``visas_per_month × intensity / 30`` families a day (first come, first
-    served) receive a visa when they enter Mexico at a formal crossing; for
+    In the model: up to ``visas_per_month × intensity / 30`` families a day, drawn at random
+    among those entering Mexico at a formal crossing that day, receive a visa; for
     ``validity_days`` they cannot be interdicted at crossings or checkpoints.
     """
 

@@ -11,11 +11,12 @@ from migsim.policies.base import Lever, param
 
 
 class IsthmusCheckpoints(Lever):
-    """Checkpoints on every road and rail line across the Isthmus of Tehuantepec.
+    """Federal checkpoints on the roads across the Isthmus of Tehuantepec.
 
     In the model: at each place of kind ``checkpoint`` in group ``isthmus`` the interdiction
     probability rises by ``interdiction × intensity`` (smuggled families are stopped less
-    often), up to ``capacity_per_day`` families a day per checkpoint. Families who hear of the
+    often), and each checkpoint can process ``capacity_per_day`` more families a day (a
+    checkpoint the corridor leaves unlimited stays unlimited). Families who hear of the
     checkpoints see them as costlier and reroute: Pacific coast, freight train, foot paths.
     """
 
@@ -38,8 +39,4 @@ class IsthmusCheckpoints(Lever):
         policy.interdiction[ids] = np.minimum(
             1.0, policy.interdiction[ids] + self.interdiction * level
         )
-        policy.enforcement_capacity[ids] = np.where(
-            np.isfinite(policy.enforcement_capacity[ids]),
-            policy.enforcement_capacity[ids] + self.capacity_per_day * level,
-            self.capacity_per_day * level,
-        )
+        policy.enforcement_capacity[ids] += self.capacity_per_day * level

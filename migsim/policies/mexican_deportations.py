@@ -12,8 +12,9 @@ class MexicanDeportations(Lever):
 
     In the model: detained families wait in detention and are deported first-in first-out,
     ``deportations_per_day`` families a day; when detention is full, new detainees are released
-    with an exit permit and go on, and the overcrowding is reported. With the lever off,
-    everyone detained is deported the next day.
+    with an exit permit and go on. With the lever off, everyone detained is deported the same
+    day. Ramping the lever in lowers both limits from unlimited to their values (at
+    intensity 0.5 they are twice the values).
     """
 
     name = "mexican_deportations"
@@ -27,7 +28,7 @@ class MexicanDeportations(Lever):
     )
 
     def apply(self, policy, corridor, today, level):  # noqa: D102
-        policy.detention_places = min(policy.detention_places, self.detention_places * level)
+        policy.detention_places = min(policy.detention_places, self.detention_places / level)
         policy.deportations_per_day = min(
-            policy.deportations_per_day, self.deportations_per_day * level
+            policy.deportations_per_day, self.deportations_per_day / level
         )

@@ -44,9 +44,5 @@ class SouthernBorderEnforcement(Lever):
         add = self.interdiction_per_1000 * self.officers / 1000 * level * factor
         policy.interdiction[ids] = np.minimum(1.0, policy.interdiction[ids] + add)
         cap = self.capacity_per_1000 * per_place
-        policy.enforcement_capacity[ids] = np.where(
-            np.isfinite(policy.enforcement_capacity[ids]),
-            policy.enforcement_capacity[ids] + cap,
-            cap,
-        )
+        policy.enforcement_capacity[ids] += cap  # unlimited stays unlimited
         policy.turned_back_share = self.turned_back_share

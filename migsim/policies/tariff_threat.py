@@ -42,7 +42,9 @@ class TariffThreat(Lever):
         full = start + dt.timedelta(days=self.response_ramp_days)
         out = []
         for lever in self.response:
-            dates = {"start": lever.start or start, "full": lever.full or full}
+            own_start = lever.start or start
+            own_full = lever.full or max(full, own_start)
+            dates = {"start": own_start, "full": own_full}
             out.append(lever.model_copy(update=dates))
         return out
 

@@ -11,9 +11,11 @@ class USHoldingCapacity(Lever):
     """Border Patrol holding capacity per sector and the days families are held.
 
     In the model: apprehended families are held ``processing_days`` on average before release,
-    return to Mexico or removal; when a station holds more than ``families_per_sector``, its
-    overcrowding ratio is reported and families are processed faster (held days shrink in
-    proportion), as stations released families to make room in spring 2019.
+    return to Mexico or removal; when a station (each Border Patrol sector and each port)
+    holds more than ``families_per_sector``, families are processed faster (held days shrink
+    in proportion to the overcrowding), as stations released families to make room in spring
+    2019. The ``us_holding`` and ``us_holding_capacity`` series show occupancy against
+    capacity.
     """
 
     name = "us_holding_capacity"
