@@ -17,6 +17,7 @@ from migsim.scenario import load_scenario
 D = dt.date
 BASELINE_LEVERS = [
     "metering",
+    "metering",
     "remain_in_mexico",
     "remain_in_mexico",
     "remain_in_mexico",
@@ -73,9 +74,10 @@ def test_baseline_levers():
         (D(2019, 3, 12), ["Calexico"], 0.3),
         (D(2019, 3, 19), ["El Paso"], 0.3),
     ]
-    metering = levers[0]
-    assert metering.families_per_day == 30
-    assert metering.intensity(D(2018, 10, 1)) == 1.0
+    san_ysidro, others = levers[0], levers[1]
+    assert (san_ysidro.ports, san_ysidro.families_per_day) == (["San Ysidro"], 30)
+    assert others.families_per_day == 8 and len(others.ports) == 7
+    assert san_ysidro.intensity(D(2018, 10, 1)) == 1.0
     january, later = (lever for lever in levers if lever.name == "humanitarian_visas")
     assert (january.start, january.end, january.visas_per_month) == (
         D(2019, 1, 17),
@@ -115,7 +117,7 @@ def test_baseline_schedules_on_key_dates():
 def test_june_agreement_levers():
     baseline = shipped("baseline_2019").levers
     levers = shipped("june_2019_agreement").levers
-    assert len(levers) == 13
+    assert len(levers) == 14
     assert levers[: len(baseline)] == baseline
     assert names(levers[len(baseline) :]) == [
         "tariff_threat",
