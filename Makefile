@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint benchmark
+.PHONY: run test lint benchmark app
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,3 +25,6 @@ lint: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+app: $(STAMP)
+	$(BIN)/migsim app $(ARGS)

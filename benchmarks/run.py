@@ -7,6 +7,7 @@ created and not yet in a final state — summed over days), decisions per second
 resident memory. Then times the per-agent reference (``reference.py``) on the 100,000 case.
 
 Usage: python benchmarks/run.py [--sizes 100000 300000 1000000] [--days 365] [--no-reference]
+       [--reference-size N]
 """
 
 from __future__ import annotations
@@ -70,14 +71,22 @@ def main() -> None:
     parser.add_argument("--sizes", type=float, nargs="+", default=[1e5, 3e5, 1e6])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument(
+        "--reference-size",
+        type=float,
+        help="families a year for the per-agent reference (default: the smallest size)",
+    )
     parser.add_argument("--one", nargs=2, metavar=("SIZE", "REFERENCE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(float(args.one[0]), args.days, args.one[1] == "1")))
         return
-    jobs = [(s, False) for s in args.sizes]
+    ref_size = args.reference_size or min(args.sizes)
+    jobs = [
+        (s, False) for s in sorted({*args.sizes, ref_size} if not args.no_reference else args.sizes)
+    ]
     if not args.no_reference:
-        jobs.append((min(args.sizes), True))
+        jobs.append((ref_size, True))
     rows = []
     for size, ref in jobs:
         cmd = [

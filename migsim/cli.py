@@ -12,37 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from migsim.cliargs import non_negative_int, positive_float, positive_int
 from migsim.errors import InputError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be above 0")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} must be a number above 0")
-    return value
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -92,7 +63,12 @@ def cmd_levers(args: argparse.Namespace) -> int:
 
 # Modules that add their own commands: each has ``register(subparsers)``, which adds a parser
 # whose ``func`` takes the parsed arguments and returns an exit status.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "migsim.calibration.cli",
+    "migsim.experiments.cli",
+    "migsim.interop.commands",
+    "migsim.viz.commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,14 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--scenario", metavar="PATH", help="scenario YAML (default: baseline 2019)")
-    run.add_argument("--days", type=_positive_int, metavar="N", help="days to simulate")
+    run.add_argument("--days", type=positive_int, metavar="N", help="days to simulate")
     run.add_argument(
         "--families-per-year",
-        type=_positive_float,
+        type=positive_float,
         metavar="N",
         help="first departures a year at the base hazard (default: the scenario's)",
     )
-    run.add_argument("--seed", type=_non_negative_int, metavar="N", help="random seed")
+    run.add_argument("--seed", type=non_negative_int, metavar="N", help="random seed")
     run.add_argument("--out", metavar="DIR", help="results folder (default: results/SCENARIO)")
     run.add_argument("--no-plots", action="store_true", help="skip routes.png and series.png")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")

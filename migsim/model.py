@@ -18,6 +18,7 @@ that day. The order of a day:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import defaultdict, deque
 
@@ -94,6 +95,11 @@ class MigrationModel(mesa.Model):
         self.spec = scenario.model_copy(update={"seed": seed, "population": population})
         self.spec.path = scenario.path
         self.corridor = corridor if corridor is not None else self._load_corridor()
+        if self.spec.capacity_scale != 1:  # a scenario run at another scale (at_scale)
+            self.corridor = copy.copy(self.corridor)
+            self.corridor.capacity_per_day = self.corridor.capacity_per_day * (
+                self.spec.capacity_scale
+            )
         self.behaviour = scenario.behaviour
         self.population = population
         self.families = FamilyTable(capacity=max(1024, int(self.population.families_per_year)))

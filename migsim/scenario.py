@@ -169,6 +169,11 @@ class Scenario(Strict):
     population: Population
     behaviour: Behaviour = Field(default_factory=Behaviour)
     levers: list[Any] = Field(default_factory=list)
+    capacity_scale: float = Field(
+        1.0,
+        gt=0,
+        description="multiplier on the corridor's checkpoint capacities (set by at_scale)",
+    )
     path: Path | None = Field(None, exclude=True)
 
     @field_validator("levers", mode="before")
@@ -234,6 +239,43 @@ class Scenario(Strict):
         scenario = Scenario.model_validate(data)
         scenario.path = self.path
         return scenario
+
+    def at_scale(self, families_per_year: float) -> Scenario:
+        """The scenario run with another number of families a year, capacities scaled alike.
+
+        Running 20,000 families a year instead of 190,000 keeps every probability as it is,
+        but a port taking 30 families a day, a detention centre or a Border Patrol station
+        would then never fill. So everything that counts families scales by the same factor:
+        lever capacities and quotas (``migsim.policies.FAMILY_COUNTS``), caravans, port
+        capacity, and (through ``capacity_scale``) the corridor's checkpoint capacities; queues
+        and crowding then act per family as they would at full scale.
+        """
+        from migsim.policies import FAMILY_COUNTS
+
+        factor = families_per_year / self.population.families_per_year
+
+        def scale(entry: dict) -> dict:
+            entry = dict(entry)
+            for name in FAMILY_COUNTS.get(entry["lever"], ()):
+                if entry.get(name) is not None:
+                    entry[name] = entry[name] * factor
+            if entry.get("response"):
+                entry["response"] = [scale(r) for r in entry["response"]]
+            return entry
+
+        data = self.model_dump(exclude={"path"})
+        data["levers"] = [scale(lever.model_dump()) for lever in self.levers]
+        population = data["population"]
+        population["families_per_year"] = families_per_year
+        population["caravans"] = [
+            {**caravan, "families": max(1, round(caravan["families"] * factor))}
+            for caravan in population["caravans"]
+        ]
+        data["behaviour"]["us_port_capacity"] *= factor
+        data["capacity_scale"] = self.capacity_scale * factor
+        scaled = Scenario.model_validate(data)
+        scaled.path = self.path
+        return scaled
 
     def end(self) -> dt.date:
         """The last simulated day."""

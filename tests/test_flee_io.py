@@ -273,7 +273,7 @@ def test_migsim_corridor_round_trip_keeps_places_and_distances(tmp_path: Path):
     assert camp.population == UNLIMITED_CAPACITY
     origin = flee.locations[flee.index["San Salvador"]]
     assert origin.conflict_date == 0
-    assert origin.population == round(0.265 * 190000 * 2.6)
+    assert origin.population == round(0.265 * 153000 * 2.6)
     assert flee.conflict_intensity(364)[flee.index["San Salvador"]] == 1
     back = flee.corridor()
     g, h = corridor.graph, back.graph

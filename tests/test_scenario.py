@@ -56,7 +56,7 @@ def test_shipped_scenarios_share_time_and_population(name):
     assert scenario.seed == 1
     assert scenario.corridor_path() == SHIPPED_SCENARIOS.parent.resolve()
     pop = scenario.population
-    assert pop.families_per_year == 190_000
+    assert pop.families_per_year == 153_000  # calibrated (docs/calibration.md)
     assert {k: v.share for k, v in pop.origins.items()} == ORIGINS
     assert sum(ORIGINS.values()) == pytest.approx(1.0)
     assert [(c.date, c.origin, c.families) for c in pop.caravans] == [
@@ -91,7 +91,7 @@ def test_baseline_levers():
     assert (isthmus.start, isthmus.full, isthmus.interdiction) == (
         D(2019, 4, 1),
         D(2019, 5, 1),
-        0.15,
+        0.25,  # calibrated (docs/calibration.md)
     )
 
 

@@ -12,20 +12,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from migsim.cliargs import non_negative_int, positive_int
 from migsim.errors import InputError
-
-
-def _whole(low: int) -> Any:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{value} must be at least {low}")
-        return value
-
-    return parse
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -114,8 +102,12 @@ def register(subparsers: Any) -> None:
         metavar="FOLDER",
         help="validation folder with data_layout.csv (default: source_data/ beside the scenario)",
     )
-    run.add_argument("--days", type=_whole(1), metavar="N", help="days (default: sim_period.csv)")
-    run.add_argument("--seed", type=_whole(0), default=0, metavar="N", help="random seed (0)")
+    run.add_argument(
+        "--days", type=positive_int, metavar="N", help="days (default: sim_period.csv)"
+    )
+    run.add_argument(
+        "--seed", type=non_negative_int, default=0, metavar="N", help="random seed (0)"
+    )
     run.add_argument(
         "--defaults",
         choices=("paper", "flee3"),

@@ -39,7 +39,19 @@ LEVERS: dict[str, type[Lever]] = {
     )
 }
 
-__all__ = ["LEVERS", "Lever", "PolicyState", "parse_lever", "lever_parameters"]
+# Lever parameters that count families (capacities and quotas): they scale with the
+# population when a scenario is run at another scale (``Scenario.at_scale``).
+FAMILY_COUNTS: dict[str, tuple[str, ...]] = {
+    "metering": ("families_per_day",),
+    "mexican_deportations": ("detention_places", "deportations_per_day"),
+    "us_holding_capacity": ("families_per_sector",),
+    "anti_smuggling": ("capacity_per_day",),
+    "humanitarian_visas": ("visas_per_month",),
+    "isthmus_checkpoints": ("capacity_per_day",),
+    "southern_border_enforcement": ("capacity_per_1000",),
+}
+
+__all__ = ["FAMILY_COUNTS", "LEVERS", "Lever", "PolicyState", "parse_lever", "lever_parameters"]
 
 
 def nearest(name: str, options: list[str]) -> str:

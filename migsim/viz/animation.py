@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from migsim.results import Results
 
 WINDOW_DAYS = 7
-MOVING_COLOUR = "#1b4f72"
+MOVING_COLOUR = "#0b3d91"
 DOTS_LIMIT = 1500
 Pair = tuple[str, str]
 
@@ -163,7 +163,7 @@ class FlowMap:
             gid="waiting",
         )
         self.dots = ax.scatter(
-            [], [], s=7, color=MOVING_COLOUR, alpha=0.55, linewidths=0, zorder=4, gid="moving"
+            [], [], s=10, color=MOVING_COLOUR, alpha=0.6, linewidths=0, zorder=4, gid="moving"
         )
         _draw_nodes(ax, graph, positions)
         self.marks = {

@@ -14,20 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from migsim.cliargs import positive_int
 from migsim.errors import InputError
 
 APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
 DEFAULT_PORT = 8765
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be above 0")
-    return value
 
 
 def _port(text: str) -> int:
@@ -77,17 +68,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out", metavar="FILE", help="the animation to write, ending .gif or .mp4"
     )
     animate.add_argument(
-        "--every", type=_positive_int, default=7, metavar="DAYS", help="days between frames (7)"
+        "--every", type=positive_int, default=7, metavar="DAYS", help="days between frames (7)"
     )
     animate.add_argument(
         "--window",
-        type=_positive_int,
+        type=positive_int,
         default=7,
         metavar="DAYS",
         help="days of link flows each frame adds up (7)",
     )
     animate.add_argument(
-        "--fps", type=_positive_int, default=5, metavar="N", help="frames per second (5)"
+        "--fps", type=positive_int, default=5, metavar="N", help="frames per second (5)"
     )
     animate.set_defaults(func=cmd_animate)
 

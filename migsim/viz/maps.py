@@ -282,7 +282,11 @@ def policy_on(scenario: Scenario, corridor: Corridor, day: dt.date) -> PolicySta
     from migsim.policies import PolicyState
 
     policy = PolicyState.ordinary(corridor)
-    for lever in scenario.levers:
+    levers = []
+    for lever in scenario.levers:  # a tariff threat's response levers act as levers of their own
+        levers.append(lever)
+        levers.extend(lever.responses() if hasattr(lever, "responses") else [])
+    for lever in levers:
         level = lever.intensity(day)
         if level > 0:
             lever.apply(policy, corridor, day, level)

@@ -1,0 +1,240 @@
+"""Runs: one scenario, one set of parameter values and one seed, turned into one table row.
+
+:func:`plan_runs` expands an experiment into runs. A run's id is a hash of everything that
+determines its outcome (the scenario and corridor contents, parameter values, seed, days,
+families a year and the outcomes kept), so a resumed experiment can tell which runs it has.
+:func:`run_batch` is what workers execute: it takes the scenarios and corridors with it, so
+workers on other machines need migsim installed but not the experiment's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migsim.experiments.design import design_points
+from migsim.experiments.spec import Experiment
+
+# Columns that identify a run, before its parameters and outcomes.
+ID_COLUMNS = ("run_id", "experiment", "scenario", "scenario_file", "point", "replicate", "seed",
+              "days", "families_per_year")  # fmt: skip
+STATUS_COLUMNS = ("status", "error", "elapsed_s", "cpu_s", "host")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of an experiment.
+
+    Attributes:
+        run_id: A hash of the run's content (16 hex digits).
+        scenario: The scenario's label in the experiment.
+        point: The design point (row of the sample matrix).
+        replicate: The replicate number; the seed is ``base_seed + replicate``.
+        seed: The model's random seed.
+        parameters: Parameter values by address (e.g. ``remain_in_mexico.share``).
+    """
+
+    run_id: str
+    scenario: str
+    point: int
+    replicate: int
+    seed: int
+    parameters: dict[str, float | int] = field(hash=False)
+
+
+@dataclass
+class Setup:
+    """What a worker needs to run a scenario: the scenario, its corridor and the options."""
+
+    label: str
+    scenario: Any
+    corridor: Any
+    file: str
+    days: int
+    families_per_year: float | None
+    outcomes: list[str]
+    monthly: list[str]
+    experiment: str
+
+
+@dataclass
+class Batch:
+    """Runs sent to a worker as one task, with the set-ups of their scenarios."""
+
+    runs: list[Run]
+    setups: dict[str, Setup]
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def scenario_digest(experiment: Experiment, label: str) -> str:
+    """A hash of a scenario file's validated content and its corridor's files."""
+    from migsim.scenario import load_scenario
+
+    scenario = load_scenario(experiment.scenario_path(label))
+    corridor = scenario.corridor_path()
+    parts = [scenario.model_dump_json(exclude={"path", "corridor"}).encode()]
+    for name in ("places.csv", "links.csv"):
+        file = corridor / name
+        parts.append(file.read_bytes() if file.is_file() else b"")
+    return _digest(*parts)
+
+
+def run_days(experiment: Experiment, label: str) -> int:
+    """Days each run of a scenario simulates."""
+    from migsim.scenario import load_scenario
+
+    if experiment.days is not None:
+        return experiment.days
+    return load_scenario(experiment.scenario_path(label)).days
+
+
+def plan_runs(experiment: Experiment) -> list[Run]:
+    """Every run of the experiment: scenarios × design points × replicates, in that order."""
+    points = design_points(experiment)
+    runs = []
+    for label in experiment.scenarios:
+        digest = scenario_digest(experiment, label)
+        days = run_days(experiment, label)
+        for point, values in enumerate(points):
+            for replicate in range(experiment.replicates):
+                seed = experiment.base_seed + replicate
+                content = {
+                    "scenario": digest,
+                    "parameters": {k: repr(v) for k, v in sorted(values.items())},
+                    "seed": seed,
+                    "days": days,
+                    "families_per_year": repr(experiment.families_per_year),
+                    "outcomes": experiment.outcomes,
+                    "monthly": experiment.monthly,
+                }
+                run_id = _digest(json.dumps(content, sort_keys=True).encode())[:16]
+                runs.append(Run(run_id, label, point, replicate, seed, values))
+    return runs
+
+
+def make_setups(experiment: Experiment) -> dict[str, Setup]:
+    """Load each scenario and its corridor once, for sending to workers."""
+    from migsim.corridor import load_corridor
+    from migsim.scenario import load_scenario
+
+    setups = {}
+    for label in experiment.scenarios:
+        path = experiment.scenario_path(label)
+        scenario = load_scenario(path)
+        setups[label] = Setup(
+            label=label,
+            scenario=scenario,
+            corridor=load_corridor(scenario.corridor_path()),
+            file=str(path),
+            days=run_days(experiment, label),
+            families_per_year=experiment.families_per_year,
+            outcomes=list(experiment.outcomes),
+            monthly=list(experiment.monthly),
+            experiment=experiment.name,
+        )
+    return setups
+
+
+def outcome_row(results: Any, setup: Setup) -> dict[str, float]:
+    """A run's kept outcomes: scalars by name, monthly measures as ``name[YYYY-MM]``."""
+    from migsim.outcomes import monthly, scalar_outcomes
+
+    row = scalar_outcomes(results, setup.outcomes)
+    if setup.monthly:
+        table = monthly(results)
+        for measure in setup.monthly:
+            for month, value in table[measure].items():
+                row[f"{measure}[{month}]"] = float(value)
+    return row
+
+
+def execute_run(run: Run, setup: Setup) -> dict[str, Any]:
+    """Run one model and return its table row; an exception is recorded, not raised."""
+    from migsim.model import MigrationModel
+
+    row: dict[str, Any] = {
+        "run_id": run.run_id,
+        "experiment": setup.experiment,
+        "scenario": run.scenario,
+        "scenario_file": setup.file,
+        "point": run.point,
+        "replicate": run.replicate,
+        "seed": run.seed,
+        "days": setup.days,
+        "families_per_year": (
+            setup.families_per_year
+            if setup.families_per_year is not None
+            else float(setup.scenario.population.families_per_year)
+        ),
+        **run.parameters,
+    }
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        values: dict[str, Any] = {"days": setup.days}
+        if setup.families_per_year is not None:
+            values["population.families_per_year"] = setup.families_per_year
+        values.update(run.parameters)
+        scenario = setup.scenario.with_parameters(values)
+        model = MigrationModel(scenario, seed=run.seed, corridor=setup.corridor)
+        for _ in range(scenario.days):
+            model.step()
+        outcomes = outcome_row(model.results(), setup)
+        row.update(status="ok", error=None)
+        row.update(outcomes)
+    except Exception as exc:  # a failed run is recorded with its error; the rest go on
+        last = traceback.extract_tb(exc.__traceback__)[-1:]
+        where = f" (at {last[0].filename}:{last[0].lineno})" if last else ""
+        row.update(status="failed", error=f"{type(exc).__name__}: {exc}{where}")
+    row["elapsed_s"] = time.perf_counter() - start
+    row["cpu_s"] = time.process_time() - cpu
+    row["host"] = socket.gethostname()
+    return row
+
+
+def _gone(pid: int) -> bool:
+    """Whether a process has exited (a zombie counts as exited)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "State:\tZ" in status.read_text()
+    except OSError:
+        return False
+
+
+def watch_parent(pid: int, every_s: float = 1.0) -> None:
+    """In a pool worker: exit as soon as the process that started the experiment is gone.
+
+    A worker left behind by a killed command would otherwise finish the runs queued for it,
+    whose results nobody can write.
+    """
+
+    def watch() -> None:
+        while not _gone(pid):
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="migsim-watch-parent", daemon=True).start()
+
+
+def run_batch(batch: Batch) -> list[dict[str, Any]]:
+    """Execute a batch of runs (in a worker) and return one row per run."""
+    return [execute_run(run, batch.setups[run.scenario]) for run in batch.runs]

@@ -1,0 +1,184 @@
+"""The teaching app's model, lever settings and pictures, without a browser."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from migsim import app
+from migsim.agents import FamilyState
+from migsim.policies import LEVERS
+from migsim.viz.animation import families_on_the_move
+from migsim.viz.maps import MAP_EXTENT
+
+SMALL = {"families_per_year": 3000, "days": 12}
+
+
+def _image(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def test_every_lever_has_a_control_with_an_explanation_and_a_fact():
+    assert {control.lever for control in app.LEVER_CONTROLS} == set(LEVERS)
+    for control in app.LEVER_CONTROLS:
+        assert len(re.findall(r"[.!?](?:\s|$)", control.how)) == 2, control.key
+        assert control.fact().startswith("Default ")
+        if not control.is_switch:
+            level = app.baseline_levels()[control.key]
+            assert control.low <= level <= control.high
+            steps = (level - control.low) / control.step
+            assert steps == pytest.approx(round(steps)), "a slider must be able to show it"
+
+
+def _levers(scenario, name):
+    return [lever for lever in scenario.levers if lever.name == name]
+
+
+def test_baseline_levels_describe_the_baseline_and_leave_it_unchanged():
+    baseline = app.preset("Baseline 2019")
+    levels = app.baseline_levels()
+    (isthmus,) = _levers(baseline, "isthmus_checkpoints")
+    assert levels["isthmus_checkpoints.interdiction"] == isthmus.interdiction
+    visas = max(_levers(baseline, "humanitarian_visas"), key=lambda lever: lever.start)
+    assert levels["humanitarian_visas.visas_per_month"] == visas.visas_per_month
+    assert levels["southern_border_enforcement.officers"] == 0  # not in the baseline
+    assert levels["tariff_threat"] == 0
+    assert app.lever_scenario(levels) is app.preset("Baseline 2019")
+    assert app.describe_changes(levels) == "as in the baseline 2019"
+
+
+def test_my_lever_settings_change_add_and_remove_levers():
+    settings = {
+        **app.baseline_levels(),
+        "isthmus_checkpoints.interdiction": 0.4,
+        "southern_border_enforcement.officers": 6000,
+        "metering.families_per_day": 0,
+        "tariff_threat": 1,
+    }
+    scenario = app.lever_scenario(settings)
+    names = [lever.name for lever in scenario.levers]
+    assert "metering" not in names
+    isthmus = [lever for lever in scenario.levers if lever.name == "isthmus_checkpoints"]
+    assert [lever.interdiction for lever in isthmus] == [0.4]
+    guard = [lever for lever in scenario.levers if lever.name == "southern_border_enforcement"]
+    assert guard[0].officers == 6000 and guard[0].start is None  # from the first day
+    (threat,) = [lever for lever in scenario.levers if lever.name == "tariff_threat"]
+    response = {lever.name: lever for lever in threat.response}
+    (june_threat,) = _levers(app.preset("June 2019 agreement"), "tariff_threat")
+    june = {lever.name: lever for lever in june_threat.response}
+    assert response["isthmus_checkpoints"] == june["isthmus_checkpoints"]  # as in June, on top
+    assert "metering" not in response
+    text = app.describe_changes(settings)
+    assert "Isthmus checkpoints 0.4" in text and "Metering off" in text
+    off = app.lever_scenario(app.levers_off())
+    assert off.levers == []
+
+
+def test_classroom_runs_two_scenarios_on_the_same_seed():
+    room = app.Classroom("Baseline 2019", "Baseline 2019", seed=4, **SMALL)
+    assert len(room.runs) == 2
+    for _ in range(SMALL["days"]):
+        room.step()
+    left, right = (run.model for run in room.runs)
+    assert left.day == right.day == room.day == SMALL["days"]
+    assert not room.running
+    np.testing.assert_array_equal(left.families.state, right.families.state)
+    room.step()  # past the end: nothing happens
+    assert room.day == SMALL["days"]
+
+
+def test_one_run_and_the_right_run_choices():
+    room = app.Classroom("No enforcement", app.ONE_RUN, **SMALL)
+    assert [run.choice for run in room.runs] == ["No enforcement"]
+    settings = {**app.baseline_levels(), "safe_third_country.barred_share": 0.5}
+    room = app.Classroom("Baseline 2019", app.MY_SETTINGS, levers=settings, **SMALL)
+    assert room.runs[1].note == "Safe third country 0.5"
+    assert room.runs[1].model.spec.name == app.MY_SETTINGS
+    with pytest.raises(ValueError, match="unknown run"):
+        app.Classroom("Atlantis", **SMALL)
+
+
+def test_show_from_may_runs_the_months_before_at_once():
+    room = app.Classroom(
+        "Baseline 2019",
+        app.ONE_RUN,
+        families_per_year=1000,
+        start_at="May 2019 (a month before the agreement)",
+    )
+    assert room.day == 212 and f"{room.date:%Y-%m-%d}" == "2019-04-30"
+
+
+def test_pictures_are_pngs_of_the_expected_size():
+    room = app.Classroom(**SMALL)
+    for _ in range(8):
+        room.step()
+    left = _image(app.map_png(room, 0))
+    right = _image(app.map_png(room, 1))
+    assert left.size == right.size == (576, 450)
+    assert np.asarray(left).std() > 20  # a picture, not a blank
+    drawer = app._live_map(str(room.runs[0].model.corridor.folder))
+    assert drawer.drawn_places() == len(room.runs[0].model.corridor.places)
+    for which in app.SERIES_PLOTS:
+        figure = app.series_figure(room, which)
+        assert len(figure.axes[0].lines) >= 2
+        assert _image(app.png(figure)).size == (576, 360)
+    assert len(app.outcomes_figure(room).axes[0].patches) == 2 * len(app.OUTCOMES)
+
+
+def test_families_on_the_move_are_placed_on_the_map():
+    room = app.Classroom("Baseline 2019", app.ONE_RUN, families_per_year=20000, days=30)
+    for _ in range(30):
+        room.step()
+    model = room.runs[0].model
+    dots, per_dot = families_on_the_move(model, limit=500)
+    moving = model.families.counts[[FamilyState.TRAVELLING, FamilyState.AT_PLACE]].sum()
+    assert per_dot >= 1 and 0 < len(dots) <= moving
+    assert len(dots) == pytest.approx(moving / per_dot, rel=0.25)
+    lon_min, lon_max, lat_min, lat_max = MAP_EXTENT
+    assert (dots[:, 0] > lon_min).all() and (dots[:, 0] < lon_max).all()
+    assert (dots[:, 1] > lat_min).all() and (dots[:, 1] < lat_max).all()
+    again, _ = families_on_the_move(model, limit=500)
+    np.testing.assert_array_equal(dots, again)  # the same families every time: no flicker
+
+
+def test_the_app_follows_mesas_convention():
+    assert callable(app.Page)
+    assert isinstance(app.model, app.Classroom)
+    assert len(app.components) == 6
+    for name, spec in app.model_params.items():
+        assert name in app.Classroom.__init__.__code__.co_varnames, name
+        if isinstance(spec, dict):
+            assert spec["type"] in ("Select", "SliderInt")
+    settings = app.LeverSettings()
+    assert settings.value == app.baseline_levels()
+    settings.set(app.levers_off())
+    assert settings.value == app.levers_off()
+
+
+def test_capacities_scale_with_the_families():
+    june = app.preset("June 2019 agreement")
+    tenth = june.population.families_per_year / 10
+    small = june.at_scale(tenth)
+    assert small.population.families_per_year == tenth
+    assert [c.families for c in small.population.caravans] == [
+        round(c.families / 10) for c in june.population.caravans
+    ]
+    for before, after in zip(_levers(june, "metering"), _levers(small, "metering"), strict=True):
+        assert after.families_per_day == pytest.approx(before.families_per_day / 10)
+    (threat,) = _levers(small, "tariff_threat")
+    (june_threat,) = _levers(june, "tariff_threat")
+    isthmus = [lever for lever in threat.response if lever.name == "isthmus_checkpoints"]
+    full = [lever for lever in june_threat.response if lever.name == "isthmus_checkpoints"]
+    assert isthmus[0].capacity_per_day == pytest.approx(full[0].capacity_per_day / 10)
+    assert isthmus[0].interdiction == full[0].interdiction  # probabilities stay as they are
+    room = app.Classroom("June 2019 agreement", app.ONE_RUN, families_per_year=tenth, days=2)
+    corridor = room.runs[0].model.corridor
+    finite = np.isfinite(corridor.capacity_per_day)
+    fresh = app.load_corridor(corridor.folder).capacity_per_day
+    np.testing.assert_allclose(corridor.capacity_per_day[finite], fresh[finite] / 10)
