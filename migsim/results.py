@@ -296,15 +296,18 @@ class Results:
 
     def plot(self, folder: str | Path) -> None:
         """Draw ``routes.png`` and ``series.png`` into a folder."""
-        from migsim.viz.maps import plot_routes
+        from migsim.scenario import Scenario
+        from migsim.viz.maps import enforcement_over_run, plot_routes
         from migsim.viz.series import plot_series
 
         folder = Path(folder)
         if self.graph is not None:
+            scenario = Scenario.model_validate(yaml.safe_load(self.scenario_yaml))
             plot_routes(
                 self.graph,
                 self.link_totals(),
                 waiting=self.waiting_at_end(),
+                enforcement=enforcement_over_run(scenario, Corridor(self.graph)),
                 title=f"Family flows — {self.title}",
                 path=folder / "routes.png",
             )

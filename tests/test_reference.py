@@ -26,8 +26,8 @@ SCENARIO = (
     / "models/northern_triangle_2019/scenarios/june_2019_agreement.yaml"
 )
 SEEDS = range(1, 6)
-DAYS = 120
-FAMILIES = 2500
+DAYS = 100
+FAMILIES = 2000
 
 
 def _ensemble(cls: type[MigrationModel]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run a calibration file: Latin hypercube points over the priors, replicate "
         "runs on a process pool, ABC rejection. Finished runs are kept in OUT/runs, so running "
         "the same command again resumes.",
+        epilog="example: migsim calibrate models/northern_triangle_2019/calibration.yaml "
+        "--out results/calibration --workers 2",
     )
     cal.add_argument("config", type=Path, help="calibration YAML file")
     cal.add_argument("--out", type=Path, help="output folder (default: 'calibrated' beside it)")
@@ -47,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run scenarios under a calibration's posterior, with 90%% bands",
         description="Run each scenario once per posterior point of a calibration, to --to, and "
         "write monthly medians and 90%% bands (forecast.csv, forecast.png, forecast.md).",
+        epilog="example: migsim forecast models/northern_triangle_2019/calibration.yaml "
+        "models/northern_triangle_2019/scenarios/june_2019_agreement.yaml "
+        "--calibrated models/northern_triangle_2019/calibrated --to 2019-12-31",
     )
     fc.add_argument("config", type=Path, help="the calibration YAML file")
     fc.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
