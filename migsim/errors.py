@@ -36,3 +36,33 @@ class InputError(Exception):
         if key is not None:
             where += f", key '{key}'"
         super().__init__(f"{where}: {message}")
+
+
+def read_yaml_mapping(path: str | Path, kind: str, keys: str) -> dict:
+    """Read a YAML file that must hold a mapping, with one clear message for each problem.
+
+    Args:
+        path: The file.
+        kind: What the file is, for messages (``"scenario"``, ``"experiment"``).
+        keys: Some of its keys, for the message when the file is not a mapping.
+
+    Raises:
+        InputError: If the file is missing, is not valid YAML, or is not a mapping.
+    """
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        a = "an" if kind[0] in "aeiou" else "a"
+        raise InputError(path, f"{kind} file not found; give the path of {a} {kind} YAML file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise InputError(path, f"is not valid YAML{where}; check indentation and colons") from None
+    except ValueError as exc:  # e.g. a date such as 2019-13-01
+        raise InputError(path, f"has an invalid value ({exc}); dates are YYYY-MM-DD") from None
+    if not isinstance(data, dict):
+        raise InputError(path, f"must be a YAML mapping with keys such as {keys}")
+    return data

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from migsim.errors import InputError
+from migsim.errors import InputError, read_yaml_mapping
 from migsim.policies import Lever, parse_lever
 
 DEFAULT_SCENARIO = (
@@ -401,18 +401,7 @@ def load_scenario(path: str | Path | None = None, **overrides: Any) -> Scenario:
         InputError: Naming the file and key of the first problem and how to fix it.
     """
     path = Path(path) if path is not None else DEFAULT_SCENARIO
-    if not path.is_file():
-        raise InputError(path, "scenario file not found; give the path of a scenario YAML file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(path, f"is not valid YAML{where}; check indentation and colons") from None
-    except ValueError as exc:  # e.g. a date such as 2019-13-01
-        raise InputError(path, f"has an invalid value ({exc}); dates are YYYY-MM-DD") from None
-    if not isinstance(data, dict):
-        raise InputError(path, "must be a YAML mapping with keys such as name, corridor, start")
+    data = read_yaml_mapping(path, "scenario", "name, corridor, start")
     data.update({k: v for k, v in overrides.items() if v is not None})
     _check_levers(path, data.get("levers"), "levers")
     try:

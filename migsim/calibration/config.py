@@ -10,10 +10,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from migsim.errors import InputError
+from migsim.errors import InputError, read_yaml_mapping
 from migsim.scenario import Scenario, load_scenario
 
 MAX_PARAMETERS = 10
@@ -114,14 +113,7 @@ def load_config(path: str | Path) -> CalibrationConfig:
         InputError: Naming the file and key of the first problem and how to fix it.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "calibration file not found; give the path of a calibration YAML")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise InputError(path, "is not valid YAML; check indentation and colons") from None
-    if not isinstance(data, dict):
-        raise InputError(path, "must be a YAML mapping with keys scenario, parameters, observed")
+    data = read_yaml_mapping(path, "calibration", "scenario, parameters, observed")
     try:
         config = CalibrationConfig.model_validate(data)
     except ValidationError as exc:

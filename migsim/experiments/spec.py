@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from migsim.errors import InputError
+from migsim.errors import InputError, read_yaml_mapping
 from migsim.outcomes import MONTHLY_COLUMNS, OUTCOMES
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
@@ -358,16 +358,7 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
         InputError: Naming the file and key of the first problem and how to fix it.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "experiment file not found; give the path of an experiment YAML")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(path, f"is not valid YAML{where}; check indentation and colons") from None
-    if not isinstance(data, dict):
-        raise InputError(path, "must be a YAML mapping with keys such as name, scenarios")
+    data = read_yaml_mapping(path, "experiment", "name, scenarios")
     samples = overrides.pop("samples", None)
     data.update({k: v for k, v in overrides.items() if v is not None})
     if samples is not None:
