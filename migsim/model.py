@@ -123,6 +123,7 @@ class MigrationModel(mesa.Model):
         self.policy = PolicyState.ordinary(self.corridor)
         self._ready_now = np.zeros(0, dtype=np.int64)
         self._pull_today = np.ones(n_places)
+        self._scratch = np.empty(0, dtype=np.int64)  # per-family scratch for de-duplication
         self._agents_made = 0
         self.decisions_taken = 0  # route, travel-mode and border choices made so far
         self._port_wait = np.zeros(n_places)
@@ -426,7 +427,12 @@ class MigrationModel(mesa.Model):
         fam = self.families
         # Drop events overtaken by other changes, and duplicates (a family rescheduled to a
         # day on which it already had an entry).
-        rows = np.unique(rows[fam.wake[rows] == t])
+        rows = rows[fam.wake[rows] == t]
+        if len(self._scratch) < fam.n:
+            self._scratch = np.empty(2 * fam.n, dtype=np.int64)
+        order = np.arange(len(rows))
+        self._scratch[rows] = order
+        rows = rows[self._scratch[rows] == order]  # each family once (its last entry)
         fam.wake[rows] = -1
         state = fam.state[rows]
         self._arrive(rows[state == S.TRAVELLING], t)
