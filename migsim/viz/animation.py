@@ -47,6 +47,7 @@ from migsim.viz.maps import (
     _line_handle,
     _pair,
     _positions,
+    enforcement_handle,
     enforcement_on,
     policy_on,
 )
@@ -275,19 +276,7 @@ class FlowMap:
             )
         )
         for _, marker, size, colour, label in ENFORCEMENT_MARKS:
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker=marker,
-                    markersize=math.sqrt(size) * 0.6,
-                    markerfacecolor="none",
-                    markeredgecolor=colour,
-                    markeredgewidth=1.4,
-                    label=label,
-                )
-            )
+            handles.append(enforcement_handle(marker, size, colour, label, scale=0.6, width=1.4))
         legend = _add_legend(self.ax, handles, "", loc="lower left")
         for text in legend.get_texts():
             text.set_fontsize(fontsize)

@@ -572,20 +572,25 @@ def _draw_enforcement(
             zorder=7,
             gid=f"enforcement:{field_name}",
         )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker=marker,
-                markersize=math.sqrt(size) * 0.8,
-                markerfacecolor="none",
-                markeredgecolor=colour,
-                markeredgewidth=1.6,
-                label=label,
-            )
-        )
+        handles.append(enforcement_handle(marker, size, colour, label, scale=0.8, width=1.6))
     return handles
+
+
+def enforcement_handle(
+    marker: str, size: float, colour: str, label: str, *, scale: float, width: float
+) -> Line2D:
+    """A legend entry for one kind of enforcement mark (see ``ENFORCEMENT_MARKS``)."""
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=marker,
+        markersize=math.sqrt(size) * scale,
+        markerfacecolor="none",
+        markeredgecolor=colour,
+        markeredgewidth=width,
+        label=label,
+    )
 
 
 # --- labels -----------------------------------------------------------------------------------
