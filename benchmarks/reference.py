@@ -15,7 +15,6 @@ class PerAgentModel(MigrationModel):
     """The migration model with every family stepped individually each day."""
 
     def _families_day(self, t: int) -> None:
-        self._calendar.pop(t, None)  # each family checks its own schedule instead
         self.agents.shuffle_do("step")
         self._serve_metering(t)
         self._serve_detention(t)

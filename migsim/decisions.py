@@ -43,18 +43,24 @@ def cost_to_go(
     Returns:
         Cost-to-go, shape (N, V); ``inf`` where no exit can be reached.
     """
-    valid = (out_links >= 0)[:, :, None]
-    safe = np.maximum(out_links, 0)
-    step_cost = np.where(valid, link_cost[safe], np.inf)  # (N, K, V)
-    ends = dst[safe]
+    terminal = np.zeros(len(exit_cost), dtype=bool) if terminal is None else terminal
+    # Relax only the places a route may pass through, over a flat list of their links
+    # grouped by place (far fewer cells than the padded (N, K, V) table).
+    has = (out_links >= 0) & ~terminal[:, None]
+    degree = has.sum(axis=1)
+    places = np.flatnonzero(degree)
     best = exit_cost.copy()
+    if len(places) == 0:
+        return best
+    links = out_links[has]
+    starts = np.r_[0, np.cumsum(degree[places])[:-1]]
+    step_cost, ends, own_exit = link_cost[links], dst[links], exit_cost[places]
     for _ in range(len(exit_cost)):
-        new = np.minimum(exit_cost, (step_cost + best[ends]).min(axis=1))
-        if terminal is not None:
-            new[terminal] = exit_cost[terminal]
-        if np.array_equal(new, best):
+        via = np.minimum.reduceat(step_cost + best[ends], starts, axis=0)
+        new = np.minimum(own_exit, via)
+        if np.array_equal(new, best[places]):
             break
-        best = new
+        best[places] = new
     return best
 
 

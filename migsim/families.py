@@ -86,11 +86,13 @@ class FamilyTable:
         self.counts[state] += len(rows)
         self.state[rows] = state
 
-    def in_state(self, *states: FamilyState) -> np.ndarray:
+    def in_state(self, state: FamilyState, *others: FamilyState) -> np.ndarray:
         """Rows of families currently in any of the given states."""
-        wanted = np.zeros(N_STATES, dtype=bool)
-        wanted[list(states)] = True
-        return np.flatnonzero(wanted[self.state[: self.n]])
+        column = self.state[: self.n]
+        match = column == state
+        for other in others:  # comparisons beat a lookup-table gather on long columns
+            match |= column == other
+        return np.flatnonzero(match)
 
     def state_counts(self) -> dict[str, int]:
         """Families per state, by state label."""

@@ -3,8 +3,8 @@
 Families are Mesa agents (:class:`~migsim.agents.Family`) whose hot state lives in a
 :class:`~migsim.families.FamilyTable`. A family travelling along a link costs nothing until the
 day it arrives: each family has one scheduled event (arrival, end of a stay, end of holding, a
-hearing) kept in a day-indexed calendar. Decisions are taken in batches for all families due
-that day. The order of a day:
+hearing), whose day is kept in its ``wake`` column. Decisions are taken in batches for all
+families due that day. The order of a day:
 
 1. levers set the day's :class:`~migsim.policies.PolicyState`;
 2. beliefs are turned into perceived costs-to-go to the border;
@@ -111,7 +111,6 @@ class MigrationModel(mesa.Model):
             self._setup_levers()
         except ValueError as exc:  # a place named by a lever is not in the corridor
             raise InputError(scenario.path or "scenario", str(exc), key="levers") from None
-        self._calendar: dict[int, list[np.ndarray]] = defaultdict(list)
         n_places, n_links = len(self.corridor.places), len(self.corridor.links)
         self._metering_queues: dict[int, deque[np.ndarray]] = defaultdict(deque)
         self._detention: deque[np.ndarray] = deque()
@@ -123,7 +122,6 @@ class MigrationModel(mesa.Model):
         self.policy = PolicyState.ordinary(self.corridor)
         self._ready_now = np.zeros(0, dtype=np.int64)
         self._pull_today = np.ones(n_places)
-        self._scratch = np.empty(0, dtype=np.int64)  # per-family scratch for de-duplication
         self._agents_made = 0
         self.decisions_taken = 0  # route, travel-mode and border choices made so far
         self._port_wait = np.zeros(n_places)
@@ -402,37 +400,20 @@ class MigrationModel(mesa.Model):
         self._schedule(rows, t + days)
 
     def _schedule(self, rows: np.ndarray, days: np.ndarray | int) -> None:
-        """Give families their next event day, filed in the day-indexed calendar."""
-        if len(rows) == 0:
-            return
-        if np.ndim(days) == 0 or days.min() == days.max():  # one day for all: no sorting
-            day = int(np.max(days))
-            self.families.wake[rows] = day
-            self._calendar[day].append(rows)
-            return
+        """Give families their next event day (a later call replaces an earlier one)."""
         self.families.wake[rows] = days
-        order = np.argsort(days, kind="stable")
-        rows, days = rows[order], days[order]
-        cuts = np.flatnonzero(np.diff(days)) + 1
-        for chunk, day in zip(np.split(rows, cuts), days[np.r_[0, cuts]], strict=True):
-            self._calendar[int(day)].append(chunk)
 
     def _process_events(self, t: int) -> None:
-        chunks = self._calendar.pop(t, [])
-        if chunks:
-            self._handle(np.concatenate(chunks), t)
+        # One scan of the wake column a day: cheaper than filing events in a calendar, and
+        # a family rescheduled or taken off the schedule (wake -1) is never seen twice.
+        fam = self.families
+        rows = np.flatnonzero(fam.wake[: fam.n] == t)
+        if len(rows):
+            self._handle(rows, t)
 
     def _handle(self, rows: np.ndarray, t: int) -> None:
         """Handle the scheduled events of families due today."""
         fam = self.families
-        # Drop events overtaken by other changes, and duplicates (a family rescheduled to a
-        # day on which it already had an entry).
-        rows = rows[fam.wake[rows] == t]
-        if len(self._scratch) < fam.n:
-            self._scratch = np.empty(2 * fam.n, dtype=np.int64)
-        order = np.arange(len(rows))
-        self._scratch[rows] = order
-        rows = rows[self._scratch[rows] == order]  # each family once (its last entry)
         fam.wake[rows] = -1
         state = fam.state[rows]
         self._arrive(rows[state == S.TRAVELLING], t)
@@ -721,12 +702,15 @@ class MigrationModel(mesa.Model):
 
     def _serve_metering(self, t: int) -> None:
         fam = self.families
+        served = [np.zeros(0, dtype=np.int64)]
         for port, queue in self._metering_queues.items():
             cap = min(self.policy.metering_cap[port], self.behaviour.us_port_capacity)
             out = self._take(port, queue, cap, lambda r, p=port: self._in_queue(r, p))
-            fam.wait_reason[out] = WaitReason.NONE
             fam.place[out] = port
-            self._apprehend(out, t, at_port=True)
+            served.append(out)
+        out = np.concatenate(served)  # all ports' arrivals in one batch
+        fam.wait_reason[out] = WaitReason.NONE
+        self._apprehend(out, t, at_port=True)
 
     def _reach_sector(self, rows: np.ndarray, t: int) -> None:
         """Families who crossed between ports surrender, or try to evade Border Patrol."""
