@@ -8,9 +8,10 @@ families due that day. The order of a day:
 
 1. levers set the day's :class:`~migsim.policies.PolicyState`;
 2. beliefs are turned into perceived costs-to-go to the border;
-3. families leave origins (new families and returned families trying again);
+3. new families are created at origins, due to leave today;
 4. scheduled events happen: arrivals (victimisation, interdiction), decisions at places and at
-   the border, ends of US holding, remain-in-Mexico hearings, returns home;
+   the border, departures (new families and returned families trying again), ends of US
+   holding, remain-in-Mexico hearings, returns home;
 5. queues move: ports process their metering queues, Mexico deports detainees;
 6. waiting families face daily risks and may give up or cross between ports;
 7. news of the day starts travelling, and the day's figures are collected.
@@ -120,6 +121,7 @@ class MigrationModel(mesa.Model):
         self._place_series: list[np.ndarray] = []
         self.today: dict[str, float] = dict.fromkeys(SERIES, 0.0)
         self.policy = PolicyState.ordinary(self.corridor)
+        self._policy_levels: list[float] | None = None  # lever intensities behind self.policy
         self._ready_now = np.zeros(0, dtype=np.int64)
         self._pull_today = np.ones(n_places)
         self._agents_made = 0
@@ -223,13 +225,18 @@ class MigrationModel(mesa.Model):
         self._waiting_hazards(t)
 
     def _policy_for(self, today: dt.date) -> PolicyState:
+        self.today["tariff_pct"] = max((t.tariff_pct(today) for t in self._tariffs), default=0.0)
+        levels = [lever.intensity(today) for lever in self.levers]
+        # Levers act through their intensity alone: with the same intensities as yesterday
+        # (most days), yesterday's policy state stands.
+        if levels == self._policy_levels:
+            return self.policy
+        self._policy_levels = levels
         policy = PolicyState.ordinary(self.corridor)
         policy.smuggled_interdiction = self.behaviour.smuggled_interdiction
-        for lever in self.levers:
-            level = lever.intensity(today)
+        for lever, level in zip(self.levers, levels, strict=True):
             if level > 0:
                 lever.apply(policy, self.corridor, today, level)
-        self.today["tariff_pct"] = max((t.tariff_pct(today) for t in self._tariffs), default=0.0)
         return policy
 
     # ------------------------------------------------------ perceived costs
@@ -312,10 +319,10 @@ class MigrationModel(mesa.Model):
         new = self._create_families(np.concatenate(origins).astype(np.int16))
         fam.mode[new[np.concatenate(caravan)]] = TravelMode.CARAVAN
         self.today["first_departures"] += len(new)
-        self._set_off(new, t)
+        self._schedule(new, t)  # they set off with today's other departures
 
     def _set_off(self, rows: np.ndarray, t: int) -> None:
-        """Families leave home: they choose how to travel, then their first link."""
+        """Families leave home and choose how to travel (their first link is chosen next)."""
         if len(rows) == 0:
             return
         fam, rng, b = self.families, self.rng, self.behaviour
@@ -333,7 +340,6 @@ class MigrationModel(mesa.Model):
         fam.attempts[rows] += 1
         fam.departed[rows] = t
         fam.place[rows] = fam.origin[rows]
-        self._choose_route(rows, t)
 
     def _back_home(self, rows: np.ndarray, t: int) -> None:
         """Families back at their origin; each may set off again after a drawn wait.
@@ -417,15 +423,20 @@ class MigrationModel(mesa.Model):
         fam.wake[rows] = -1
         state = fam.state[rows]
         self._arrive(rows[state == S.TRAVELLING], t)
-        # Families who ended a stay, or arrived where there is no reason to stay, decide now.
+        # Families who ended a stay, or arrived where there is no reason to stay, decide now:
+        # at a border city how to cross (with those whose shelter week is up), elsewhere
+        # whether to go on; those going on choose their next link with those leaving home.
         due = np.concatenate([rows[state == S.AT_PLACE], self._ready_now])
         self._ready_now = np.zeros(0, dtype=np.int64)
-        self._decide(due, t)
-        self._border_decision(rows[state == S.WAITING], t)
+        at_border = self.corridor.kind[fam.place[due]] == Kind.BORDER_CITY
+        self._border_decision(np.concatenate([due[at_border], rows[state == S.WAITING]]), t)
+        going = self._go_on_or_stay(due[~at_border])
+        leaving = rows[state == S.AT_ORIGIN]
+        self._set_off(leaving, t)
+        self._choose_route(np.concatenate([going, leaving]), t)
         self._us_outcome(rows[state == S.APPREHENDED_US], t)
         self._mpp_hearing(rows[state == S.RETURNED_MPP], t)
         self._back_home(rows[(state == S.DEPORTED) | (state == S.GAVE_UP)], t)
-        self._set_off(rows[state == S.AT_ORIGIN], t)
 
     def _arrive(self, rows: np.ndarray, t: int) -> None:
         if len(rows) == 0:
@@ -471,16 +482,13 @@ class MigrationModel(mesa.Model):
         self._schedule(rows[later], t + days[later])
         self._ready_now = np.concatenate([self._ready_now, rows[~later]])
 
-    def _decide(self, rows: np.ndarray, t: int) -> None:
-        if len(rows) == 0:
-            return
-        kind = self.corridor.kind[self.families.place[rows]]
-        at_border = kind == Kind.BORDER_CITY
-        self._border_decision(rows[at_border], t)
-        rows, kind = rows[~at_border], kind[~at_border]
-        stays = self._stay_in_mexico(rows, kind == Kind.CITY)
+    def _go_on_or_stay(self, rows: np.ndarray) -> np.ndarray:
+        """Families at places in Mexico claim asylum there or go on; returns those going on."""
+        stays = self._stay_in_mexico(
+            rows, self.corridor.kind[self.families.place[rows]] == Kind.CITY
+        )
         self._claim_asylum_mx(rows[stays])
-        self._choose_route(rows[~stays], t)
+        return rows[~stays]
 
     def _believed_release(self, rows: np.ndarray) -> np.ndarray:
         """Each family's belief that reaching the US means being allowed to stay."""

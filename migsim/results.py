@@ -33,7 +33,7 @@ import pandas as pd
 import yaml
 
 from migsim.agents import FamilyState
-from migsim.corridor import Corridor, load_corridor
+from migsim.corridor import LINK_MODES, PLACE_KINDS, Corridor, load_corridor
 
 if TYPE_CHECKING:
     from migsim.model import MigrationModel
@@ -85,7 +85,7 @@ class Results:
             {
                 "date": dates[d] if days else pd.DatetimeIndex([]),
                 "place": pd.Categorical.from_codes(p, categories=c.places),
-                "kind": [c.graph.nodes[c.places[i]]["kind"] for i in p],
+                "kind": np.asarray(PLACE_KINDS, dtype=object)[c.kind[p]],
                 "measure": pd.Categorical.from_codes(m, categories=list(PLACE_MEASURES)),
                 "value": cube[d, m, p],
             }
@@ -95,9 +95,9 @@ class Results:
         link_flows = pd.DataFrame(
             {
                 "date": dates[d] if days else pd.DatetimeIndex([]),
-                "source": pd.Categorical([c.links[i][0] for i in e], categories=c.places),
-                "target": pd.Categorical([c.links[i][1] for i in e], categories=c.places),
-                "mode": [c.graph.edges[c.links[i]]["mode"] for i in e],
+                "source": pd.Categorical.from_codes(c.link_src[e], categories=c.places),
+                "target": pd.Categorical.from_codes(c.link_dst[e], categories=c.places),
+                "mode": np.asarray(LINK_MODES, dtype=object)[c.link_mode[e]],
                 "families": flows[d, e],
             }
         )

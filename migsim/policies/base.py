@@ -135,7 +135,11 @@ class Lever(BaseModel):
         return (today - self.start).days / (self.full - self.start).days
 
     def apply(self, policy: PolicyState, corridor: Corridor, today: dt.date, level: float) -> None:
-        """Adjust the day's policy state; ``level`` is the schedule's intensity (> 0)."""
+        """Adjust the day's policy state; ``level`` is the schedule's intensity (> 0).
+
+        The effect must depend on the date only through ``level``: the model keeps the
+        previous day's policy state while every lever's intensity is unchanged.
+        """
         raise NotImplementedError
 
 
