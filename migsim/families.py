@@ -34,6 +34,7 @@ COLUMNS: dict[str, tuple[type, int]] = {
     "journey_days": (np.int32, -1),  # days from setting off to first reaching the US side
     "visa_until": (np.int32, -1),
     "evading": (np.bool_, False),
+    "weighed_mx": (np.bool_, False),  # has weighed asylum in Mexico on this journey
     "incidents": (np.int16, 0),
 }
 

@@ -257,8 +257,13 @@ class MigrationModel(mesa.Model):
             c.base_interdiction[:, None],
         )  # (N, V)
         days = np.ceil(c.link_days[:, None] / speed[None, :])
+        # A smuggler chooses a smuggled family's route: a day costs the smuggler its daily
+        # outlay (safe houses, food, transport, payments to the groups controlling the road).
+        per_day = np.where(
+            modes == TravelMode.SMUGGLER, b.smuggler_cost_per_day_usd, b.value_of_time_usd
+        )
         self.link_cost = (
-            b.value_of_time_usd * days
+            per_day[None, :] * days
             + pays[None, :] * c.link_cost[:, None]
             + rw[None, :]
             * (
@@ -306,10 +311,19 @@ class MigrationModel(mesa.Model):
         yearly = np.maximum(self.population.families_per_year * self.origin_share, 1.0)
         return pull * (1 + b.network_effect * info.settled / yearly)
 
+    def _season(self) -> float:
+        """Today's seasonal factor on departures (1 when the scenario has no season)."""
+        pop = self.population
+        if pop.seasonal_amplitude == 0:
+            return 1.0
+        peak = dt.date(self.date.year, pop.seasonal_peak_month, 15)
+        phase = 2 * np.pi * (self.date - peak).days / 365.25
+        return 1.0 + pop.seasonal_amplitude * float(np.cos(phase))
+
     def _depart(self, t: int) -> None:
         """New families leave their origins with each origin's daily hazard."""
         fam, rng = self.families, self.rng
-        self._pull_today = self._pull() * self.policy.departure_multiplier
+        self._pull_today = self._pull() * self.policy.departure_multiplier * self._season()
         counts = rng.poisson(self.base_daily[self.origin_ids] * self._pull_today[self.origin_ids])
         origins = [np.repeat(self.origin_ids, counts)]
         caravan = [np.zeros(len(origins[0]), dtype=bool)]
@@ -338,6 +352,7 @@ class MigrationModel(mesa.Model):
         self.today["smuggler_revenue_usd"] += fee * len(hire)
         self.today["smuggled_departures"] += len(hire)
         fam.attempts[rows] += 1
+        fam.weighed_mx[rows] = False  # a new journey: asylum in Mexico is weighed afresh
         fam.departed[rows] = t
         fam.place[rows] = fam.origin[rows]
 
@@ -483,10 +498,15 @@ class MigrationModel(mesa.Model):
         self._ready_now = np.concatenate([self._ready_now, rows[~later]])
 
     def _go_on_or_stay(self, rows: np.ndarray) -> np.ndarray:
-        """Families at places in Mexico claim asylum there or go on; returns those going on."""
-        stays = self._stay_in_mexico(
-            rows, self.corridor.kind[self.families.place[rows]] == Kind.CITY
-        )
+        """Families at places in Mexico claim asylum there or go on; returns those going on.
+
+        A family weighs asylum in Mexico once a journey, at the first Mexican city it stops
+        in (where most claims are made: Tapachula and the other southern cities).
+        """
+        fam = self.families
+        first = (self.corridor.kind[fam.place[rows]] == Kind.CITY) & ~fam.weighed_mx[rows]
+        fam.weighed_mx[rows[first]] = True
+        stays = self._stay_in_mexico(rows, first)
         self._claim_asylum_mx(rows[stays])
         return rows[~stays]
 

@@ -61,6 +61,17 @@ class Population(Strict):
     family_size_mean: float = Field(
         2.6, ge=2, description="mean people per family (2 plus a Poisson number)"
     )
+    seasonal_amplitude: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="swing A of the departure hazard over the year, a factor "
+        "1 + A cos(2π (day − peak) / 365.25): fewest departures half a year from the peak "
+        "(0: no season)",
+    )
+    seasonal_peak_month: int = Field(
+        4, ge=1, le=12, description="month whose 15th day is the peak of departures"
+    )
     children_share: float = Field(0.9, ge=0, le=1, description="share of families with children")
     money_median_usd: float = Field(3000, gt=0, description="median money a family can raise")
     money_spread: float = Field(0.9, ge=0, description="sigma of log money")
@@ -94,6 +105,12 @@ class Behaviour(Strict):
     )
     smuggler_evade_fee_usd: float = Field(
         3000, ge=0, description="extra fee to evade Border Patrol (facts: ~$10,000 in all)"
+    )
+    smuggler_cost_per_day_usd: float = Field(
+        300,
+        ge=0,
+        description="a smuggler's cost of a day on the road per family, which sets the routes "
+        "smuggled families take (facts: $7,000 fee, about $650 margin, over about 20 days)",
     )
     smuggled_interdiction: float = Field(0.35, ge=0, le=1)
     smuggled_victimisation: float = Field(0.3, ge=0, le=1)

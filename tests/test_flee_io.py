@@ -273,7 +273,8 @@ def test_migsim_corridor_round_trip_keeps_places_and_distances(tmp_path: Path):
     assert camp.population == UNLIMITED_CAPACITY
     origin = flee.locations[flee.index["San Salvador"]]
     assert origin.conflict_date == 0
-    assert origin.population == round(0.265 * 153000 * 2.6)
+    pop = scenario.population  # a year of first departures from San Salvador, in people
+    assert origin.population == round(0.265 * pop.families_per_year * pop.family_size_mean)
     assert flee.conflict_intensity(364)[flee.index["San Salvador"]] == 1
     back = flee.corridor()
     g, h = corridor.graph, back.graph

@@ -357,6 +357,56 @@ def test_a_riskier_link_carries_a_smaller_share_of_flow(tmp_path, tiny_scenario)
     assert diff > 2 * se, f"share via Trail {base.mean():.3f} -> {high.mean():.3f} (se {se:.4f})"
 
 
+def _route_probabilities_at(model: MigrationModel, place: str, variant: int) -> dict[str, float]:
+    c = model.corridor
+    i = c.index[place]
+    cum = model.route_cumulative[i, variant]
+    prob = np.diff(np.r_[0.0, cum])
+    return {c.places[c.link_dst[e]]: p for e, p in zip(c.out_links[i], prob) if e >= 0}
+
+
+def test_smugglers_who_count_days_keep_smuggled_families_off_the_slow_trail(tiny_scenario):
+    # Variant = 6 × mode + 3 × informed + risk class: 7 is smuggled, 1 alone (both moderate).
+    def at_tapachula(cost_per_day: float) -> tuple[dict, dict]:
+        scenario = tiny_scenario.with_parameters(
+            {"behaviour.smuggler_cost_per_day_usd": cost_per_day}
+        )
+        model = MigrationModel(scenario)
+        model.step()
+        return (
+            _route_probabilities_at(model, "Tapachula", 7),
+            _route_probabilities_at(model, "Tapachula", 1),
+        )
+
+    cheap_smuggled, cheap_alone = at_tapachula(0.0)
+    dear_smuggled, dear_alone = at_tapachula(1000.0)
+    # The trail takes 15 days to Monterrey against 6 by bus through the checkpoint.
+    assert dear_smuggled["Trail"] < 0.5 * cheap_smuggled["Trail"]
+    assert cheap_alone == pytest.approx(dear_alone)  # lone families weigh their own time
+
+
+def _departures_by_month(scenario, amplitude: float, seed: int) -> pd.Series:
+    seasonal = scenario.with_parameters(
+        {
+            "population.seasonal_amplitude": amplitude,
+            "population.families_per_year": 20000,
+            # Nothing heard changes departures: the season alone moves them.
+            "behaviour.pull_elasticity": 0.0,
+            "behaviour.network_effect": 0.0,
+        }
+    )
+    daily = run_model(seasonal, days=365, seed=seed).results().daily["first_departures"]
+    return daily.groupby(daily.index.month).sum()
+
+
+def test_departures_follow_the_season(tiny_scenario):
+    # Peak on 15 April: April's hazard is about 1 + 0.5 and October's about 1 - 0.5.
+    months = _departures_by_month(tiny_scenario, 0.5, seed=1)
+    assert 2.4 < months[4] / months[10] < 3.6
+    flat = _departures_by_month(tiny_scenario, 0.0, seed=1)
+    assert 0.85 < flat[4] / flat[10] < 1.15
+
+
 # ------------------------------------------------------------------------------- agents
 def test_one_family_agent_per_family_created(tiny_run):
     agents = tiny_run.agents
