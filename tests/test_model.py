@@ -362,7 +362,7 @@ def _route_probabilities_at(model: MigrationModel, place: str, variant: int) -> 
     i = c.index[place]
     cum = model.route_cumulative[i, variant]
     prob = np.diff(np.r_[0.0, cum])
-    return {c.places[c.link_dst[e]]: p for e, p in zip(c.out_links[i], prob) if e >= 0}
+    return {c.places[c.link_dst[e]]: p for e, p in zip(c.out_links[i], prob, strict=True) if e >= 0}
 
 
 def test_smugglers_who_count_days_keep_smuggled_families_off_the_slow_trail(tiny_scenario):
