@@ -47,6 +47,12 @@ def names(levers) -> list[str]:
 
 
 # ------------------------------------------------------------------- shipped scenarios
+def calibrated(name: str) -> float:
+    """A posterior median from the committed calibration."""
+    file = SHIPPED_SCENARIOS.parent / "calibrated" / "parameters.yaml"
+    return yaml.safe_load(file.read_text(encoding="utf-8"))["parameters"][name]["value"]
+
+
 @pytest.mark.parametrize("name", ["baseline_2019", "june_2019_agreement", "no_enforcement"])
 def test_shipped_scenarios_share_time_and_population(name):
     scenario = shipped(name)
@@ -56,7 +62,10 @@ def test_shipped_scenarios_share_time_and_population(name):
     assert scenario.seed == 1
     assert scenario.corridor_path() == SHIPPED_SCENARIOS.parent.resolve()
     pop = scenario.population
-    assert pop.families_per_year == 153_000  # calibrated (docs/calibration.md)
+    # The calibrated values (docs/calibration.md): the posterior medians, rounded.
+    assert pop.families_per_year == round(calibrated("population.families_per_year"), -2)
+    assert pop.seasonal_amplitude == round(calibrated("population.seasonal_amplitude"), 3)
+    assert pop.money_median_usd == round(calibrated("population.money_median_usd"), -1)
     assert {k: v.share for k, v in pop.origins.items()} == ORIGINS
     assert sum(ORIGINS.values()) == pytest.approx(1.0)
     assert [(c.date, c.origin, c.families) for c in pop.caravans] == [
@@ -91,7 +100,7 @@ def test_baseline_levers():
     assert (isthmus.start, isthmus.full, isthmus.interdiction) == (
         D(2019, 4, 1),
         D(2019, 5, 1),
-        0.25,  # calibrated (docs/calibration.md)
+        round(calibrated("isthmus_checkpoints.interdiction"), 2),
     )
 
 
