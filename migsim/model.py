@@ -122,6 +122,7 @@ class MigrationModel(mesa.Model):
         self.today: dict[str, float] = dict.fromkeys(SERIES, 0.0)
         self.policy = PolicyState.ordinary(self.corridor)
         self._policy_levels: list[float] | None = None  # lever intensities behind self.policy
+        self._solved: tuple[np.ndarray, np.ndarray] | None = None  # costs behind self.ctg
         self._ready_now = np.zeros(0, dtype=np.int64)
         self._pull_today = np.ones(n_places)
         self._agents_made = 0
@@ -294,11 +295,26 @@ class MigrationModel(mesa.Model):
         exit_cost[border] = np.minimum(by_port, by_sector)
         terminal = np.zeros(len(c.places), dtype=bool)
         terminal[border] = True
-        self.ctg = decisions.cost_to_go(
-            c.out_links, c.link_dst, self.link_cost, exit_cost, terminal
-        )
-        self.route_cumulative = decisions.route_probabilities(
-            c.out_links, c.link_dst, self.link_cost, self.ctg, b.choice_scale_usd
+        # Only variants whose costs changed since yesterday are solved again: uninformed
+        # families' costs move only with the policy state, informed families' every day.
+        if self._solved is None:
+            cols = np.arange(decisions.N_VARIANTS)
+            self.ctg = np.empty_like(exit_cost)
+            k = c.out_links.shape[1]
+            self.route_cumulative = np.empty((len(c.places), decisions.N_VARIANTS, k))
+        else:
+            last_links, last_exits = self._solved
+            cols = np.flatnonzero(
+                (self.link_cost != last_links).any(axis=0) | (exit_cost != last_exits).any(axis=0)
+            )
+        self._solved = (self.link_cost, exit_cost)
+        if len(cols) == 0:
+            return
+        links = self.link_cost[:, cols]
+        ctg = decisions.cost_to_go(c.out_links, c.link_dst, links, exit_cost[:, cols], terminal)
+        self.ctg[:, cols] = ctg
+        self.route_cumulative[:, cols] = decisions.route_probabilities(
+            c.out_links, c.link_dst, links, ctg, b.choice_scale_usd
         )
 
     # -------------------------------------------------------------- leaving
