@@ -55,12 +55,13 @@ def cost_to_go(
     links = out_links[has]
     starts = np.r_[0, np.cumsum(degree[places])[:-1]]
     step_cost, ends, own_exit = link_cost[links], dst[links], exit_cost[places]
+    current = own_exit
     for _ in range(len(exit_cost)):
-        via = np.minimum.reduceat(step_cost + best[ends], starts, axis=0)
+        via = np.minimum.reduceat(step_cost + best.take(ends, axis=0), starts, axis=0)
         new = np.minimum(own_exit, via)
-        if np.array_equal(new, best[places]):
+        if not (new != current).any():
             break
-        best[places] = new
+        best[places] = current = new
     return best
 
 
@@ -80,8 +81,10 @@ def route_probabilities(
     safe = np.maximum(out_links, 0)
     cost = np.where(valid, link_cost[safe] + ctg[dst[safe]], np.inf)  # (N, K, V)
     low = cost.min(axis=1, keepdims=True)
+    # An infinite cost weighs exp(-inf) = 0; a place with no finite cost gets NaN weights
+    # and a NaN total, and so probability 0 below.
     with np.errstate(invalid="ignore"):
-        weight = np.where(np.isfinite(cost), np.exp(-(cost - low) / scale), 0.0)
+        weight = np.exp(-(cost - low) / scale)
     total = weight.sum(axis=1, keepdims=True)
     prob = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
     return np.cumsum(prob, axis=1).transpose(0, 2, 1).copy()

@@ -131,6 +131,7 @@ class MigrationModel(mesa.Model):
         self._border_links = self._links_at_border()
         self._new_place_day()
         self._mode_speed = np.array([1.0, 1.0, self.behaviour.caravan_speed])
+        self._setup_cost_terms()
         reporters = {name: _reader(name) for name in SERIES}
         reporters.update({f"state_{s.label}": _state_reader(s) for s in S})
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
@@ -241,60 +242,74 @@ class MigrationModel(mesa.Model):
         return policy
 
     # ------------------------------------------------------ perceived costs
-    def _update_costs(self) -> None:
-        """Generalised link costs and costs-to-go for every (mode, informed, risk) variant."""
-        c, b, pol = self.corridor, self.behaviour, self.policy
+    def _setup_cost_terms(self) -> None:
+        """The parts of every variant's link and exit costs that stay fixed through a run.
+
+        Only the believed interdiction (informed families' beliefs move daily, the smuggled
+        multiplier with the policy) and the metering waits change from day to day.
+        """
+        c, b = self.corridor, self.behaviour
         modes = np.repeat(np.arange(3), 6)
-        informed = np.tile(np.repeat([0, 1], 3), 3)
-        risk = np.tile(np.arange(3), 6)
-        rw = np.asarray(b.risk_aversion)[risk]
-        speed = self._mode_speed[modes]
+        self._variant_informed = np.tile(np.repeat([False, True], 3), 3)
+        self._variant_modes = modes
+        rw = np.asarray(b.risk_aversion)[np.tile(np.arange(3), 6)]
+        self._variant_rw = rw
+        days = np.ceil(c.link_days[:, None] / self._mode_speed[modes][None, :])
         pays = (modes != TravelMode.SMUGGLER).astype(float)
         vic = np.array([1.0, b.smuggled_victimisation, b.caravan_victimisation])[modes]
-        stop = np.array([1.0, pol.smuggled_interdiction, b.caravan_interdiction])[modes]
-        believed = np.where(
-            informed[None, :] == 1,
-            self.information.interdiction[:, None],
-            c.base_interdiction[:, None],
-        )  # (N, V)
-        days = np.ceil(c.link_days[:, None] / speed[None, :])
         # A smuggler chooses a smuggled family's route: a day costs the smuggler its daily
         # outlay (safe houses, food, transport, payments to the groups controlling the road).
         per_day = np.where(
             modes == TravelMode.SMUGGLER, b.smuggler_cost_per_day_usd, b.value_of_time_usd
         )
-        self.link_cost = (
-            per_day[None, :] * days
-            + pays[None, :] * c.link_cost[:, None]
-            + rw[None, :]
-            * (
-                b.harm_usd * c.link_victimisation[:, None] * vic[None, :]
-                + b.death_usd * c.link_death[:, None]
-                + b.interdiction_usd * believed[c.link_dst] * stop[None, :]
-            )
+        self._time_and_money = per_day[None, :] * days + pays[None, :] * c.link_cost[:, None]
+        self._harm = (
+            b.harm_usd * c.link_victimisation[:, None] * vic[None, :]
+            + b.death_usd * c.link_death[:, None]
         )
-        exit_cost = np.full((len(c.places), decisions.N_VARIANTS), np.inf)
-        us = c.of_kind("us_port", "us_sector")
-        exit_cost[us] = 0.0
+        self._base_believed = b.interdiction_usd * c.base_interdiction[c.link_dst]
+        border = c.of_kind("border_city")
+        self._border = border
+        self._exit_template = np.full((len(c.places), decisions.N_VARIANTS), np.inf)
+        self._exit_template[c.of_kind("us_port", "us_sector")] = 0.0
+        self._terminal = np.zeros(len(c.places), dtype=bool)
+        self._terminal[border] = True
+        port_link, sector_link = self._border_links[border, 0], self._border_links[border, 1]
+        self._exit_port = port_link[:, None] >= 0
+        self._exit_sector = sector_link[:, None] >= 0
+        self._exit_port_link = np.maximum(port_link, 0)
+        self._exit_sector_link = np.maximum(sector_link, 0)
+        self._exit_port_dst = np.where(port_link >= 0, c.link_dst[self._exit_port_link], -1)
+        self._wait_cost = (
+            b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation
+        ) * self._variant_informed[None, :]
+
+    def _update_costs(self) -> None:
+        """Generalised link costs and costs-to-go for every (mode, informed, risk) variant."""
+        c, b, pol = self.corridor, self.behaviour, self.policy
+        stop = np.array([1.0, pol.smuggled_interdiction, b.caravan_interdiction])[
+            self._variant_modes
+        ]
+        believed = np.where(
+            self._variant_informed[None, :],
+            b.interdiction_usd * self.information.interdiction[c.link_dst][:, None],
+            self._base_believed[:, None],
+        )  # (E, V)
+        link_cost = self._time_and_money + self._variant_rw[None, :] * (
+            self._harm + believed * stop[None, :]
+        )
+        self.link_cost = link_cost
         # A border city ends the route: its cost is that of the cheaper way over, queueing at
         # its port (the wait known to informed families) or crossing between ports.
-        border = c.of_kind("border_city")
-        port_link, sector_link = self._border_links[border, 0], self._border_links[border, 1]
-        wait = np.where(port_link >= 0, self._port_wait[c.link_dst[np.maximum(port_link, 0)]], 0)
-        queue = (
-            wait[:, None]
-            * (b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation)
-            * informed[None, :]
-        )
+        exit_cost = self._exit_template.copy()
+        wait = np.where(self._exit_port_dst >= 0, self._port_wait[self._exit_port_dst], 0)
         by_port = np.where(
-            port_link[:, None] >= 0, queue + self.link_cost[np.maximum(port_link, 0)], np.inf
+            self._exit_port,
+            wait[:, None] * self._wait_cost + link_cost[self._exit_port_link],
+            np.inf,
         )
-        by_sector = np.where(
-            sector_link[:, None] >= 0, self.link_cost[np.maximum(sector_link, 0)], np.inf
-        )
-        exit_cost[border] = np.minimum(by_port, by_sector)
-        terminal = np.zeros(len(c.places), dtype=bool)
-        terminal[border] = True
+        by_sector = np.where(self._exit_sector, link_cost[self._exit_sector_link], np.inf)
+        exit_cost[self._border] = np.minimum(by_port, by_sector)
         # Only variants whose costs changed since yesterday are solved again: uninformed
         # families' costs move only with the policy state, informed families' every day.
         if self._solved is None:
@@ -305,13 +320,15 @@ class MigrationModel(mesa.Model):
         else:
             last_links, last_exits = self._solved
             cols = np.flatnonzero(
-                (self.link_cost != last_links).any(axis=0) | (exit_cost != last_exits).any(axis=0)
+                (link_cost != last_links).any(axis=0) | (exit_cost != last_exits).any(axis=0)
             )
-        self._solved = (self.link_cost, exit_cost)
+        self._solved = (link_cost, exit_cost)
         if len(cols) == 0:
             return
-        links = self.link_cost[:, cols]
-        ctg = decisions.cost_to_go(c.out_links, c.link_dst, links, exit_cost[:, cols], terminal)
+        links = link_cost[:, cols]
+        ctg = decisions.cost_to_go(
+            c.out_links, c.link_dst, links, exit_cost[:, cols], self._terminal
+        )
         self.ctg[:, cols] = ctg
         self.route_cumulative[:, cols] = decisions.route_probabilities(
             c.out_links, c.link_dst, links, ctg, b.choice_scale_usd
