@@ -280,9 +280,32 @@ class MigrationModel(mesa.Model):
         self._exit_port_link = np.maximum(port_link, 0)
         self._exit_sector_link = np.maximum(sector_link, 0)
         self._exit_port_dst = np.where(port_link >= 0, c.link_dst[self._exit_port_link], -1)
+        # A smuggling network works its own crossings: smuggled families' routes end there.
+        self._exit_closed = np.zeros((len(border), decisions.N_VARIANTS), dtype=bool)
+        if b.smuggler_crossings is not None:
+            outside = ~np.isin(border, self._smuggler_crossings())
+            self._exit_closed[np.ix_(outside, modes == TravelMode.SMUGGLER)] = True
+        self._asylum_scale = b.asylum_choice_scale_usd or 5 * b.choice_scale_usd
         self._wait_cost = (
             b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation
         ) * self._variant_informed[None, :]
+
+    def _smuggler_crossings(self) -> np.ndarray:
+        """Place ids of the border cities named in ``behaviour.smuggler_crossings``."""
+        c = self.corridor
+        cities = c.of_kind("border_city")
+        ids = []
+        for name in self.behaviour.smuggler_crossings or []:
+            if name not in c.index or c.index[name] not in cities:
+                valid = c.names(cities)
+                raise InputError(
+                    self.spec.path or "scenario",
+                    f"'{name}' is not a border city in the corridor{nearest(name, valid)}; "
+                    f"border cities are: {', '.join(valid)}",
+                    key="behaviour.smuggler_crossings",
+                )
+            ids.append(c.index[name])
+        return np.array(ids, dtype=np.int64)
 
     def _update_costs(self) -> None:
         """Generalised link costs and costs-to-go for every (mode, informed, risk) variant."""
@@ -309,7 +332,9 @@ class MigrationModel(mesa.Model):
             np.inf,
         )
         by_sector = np.where(self._exit_sector, link_cost[self._exit_sector_link], np.inf)
-        exit_cost[self._border] = np.minimum(by_port, by_sector)
+        exit_cost[self._border] = np.where(
+            self._exit_closed, np.inf, np.minimum(by_port, by_sector)
+        )
         # Only variants whose costs changed since yesterday are solved again: uninformed
         # families' costs move only with the policy state, informed families' every day.
         if self._solved is None:
@@ -564,9 +589,7 @@ class MigrationModel(mesa.Model):
             - self.ctg[fam.place[rows], self._variants(rows)]
         )
         with np.errstate(over="ignore"):
-            p = 1.0 / (
-                1.0 + np.exp(-(b.value_asylum_mx_usd * claim - go) / (5 * b.choice_scale_usd))
-            )
+            p = 1.0 / (1.0 + np.exp(-(b.value_asylum_mx_usd * claim - go) / self._asylum_scale))
         return in_city & (u < p)
 
     # ---------------------------------------------------------- enforcement
@@ -721,7 +744,7 @@ class MigrationModel(mesa.Model):
             ],
             axis=1,
         )
-        choice = decisions.logit_choice(rng, utility, 5 * b.choice_scale_usd)
+        choice = decisions.logit_choice(rng, utility, self._asylum_scale)
         # 0: queue at the port (metering)
         q = rows[choice == 0]
         fam.set_state(q, S.WAITING)

@@ -97,6 +97,13 @@ class Behaviour(Strict):
     choice_scale_usd: float = Field(
         400, gt=0, description="logit scale: utility differences that shift choices by e"
     )
+    asylum_choice_scale_usd: float | None = Field(
+        None,
+        gt=0,
+        description="logit scale of the asylum decisions: claiming asylum in Mexico or going "
+        "on, and at the border queueing at a port, crossing between ports, evading, waiting or "
+        "going home (default: 5 x choice_scale_usd)",
+    )
     risk_aversion: tuple[float, float, float] = Field(
         (0.5, 1.0, 2.0), description="risk weights of the three risk-attitude classes"
     )
@@ -111,6 +118,11 @@ class Behaviour(Strict):
         ge=0,
         description="a smuggler's cost of a day on the road per family, which sets the routes "
         "smuggled families take (facts: $7,000 fee, about $650 margin, over about 20 days)",
+    )
+    smuggler_crossings: list[str] | None = Field(
+        None,
+        description="border cities where smuggling networks take the families they smuggle; "
+        "their routes end there (default: any border city)",
     )
     smuggled_interdiction: float = Field(0.35, ge=0, le=1)
     smuggled_victimisation: float = Field(0.3, ge=0, le=1)

@@ -258,6 +258,13 @@ def test_default_corridor():
     for origin in origins:
         reach = nx.descendants(c.graph, origin)
         assert set(ports) <= reach, f"{origin} misses {set(ports) - reach}"
+    # A route ends at the first border city it reaches, so every border city must be
+    # reachable from every origin without passing through another one.
+    border = [p for p, k in kinds.items() if k == "border_city"]
+    for city in border:
+        others = c.graph.subgraph(p for p in c.graph if p not in border or p == city)
+        for origin in origins:
+            assert nx.has_path(others, origin, city), f"{origin} reaches {city} only via others"
     for _, _, d in c.graph.edges(data=True):
         assert d["distance_km"] > 0
         assert 0 <= d["victimisation_risk"] <= 1

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import (
+    SHIPPED_SCENARIOS,
     TINY,
     TINY_YAML,
     make_corridor,
@@ -24,12 +25,14 @@ from conftest import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migsim.agents import Family, FamilyState
+from migsim.agents import Family, FamilyState, TravelMode
 from migsim.corridor import LINK_COLUMNS, LINK_MODES, PLACE_COLUMNS, Corridor, load_corridor
+from migsim.errors import InputError
 from migsim.model import MigrationModel
 from migsim.results import Results
 from migsim.scenario import load_scenario
 
+S = FamilyState
 STATE_COLUMNS = [f"state_{s.label}" for s in FamilyState]
 
 
@@ -383,6 +386,62 @@ def test_smugglers_who_count_days_keep_smuggled_families_off_the_slow_trail(tiny
     # The trail takes 15 days to Monterrey against 6 by bus through the checkpoint.
     assert dear_smuggled["Trail"] < 0.5 * cheap_smuggled["Trail"]
     assert cheap_alone == pytest.approx(dear_alone)  # lone families weigh their own time
+
+
+def _smuggled_border_cities(smuggler_crossings: list[str] | None) -> set[str]:
+    scenario = load_scenario(SHIPPED_SCENARIOS / "baseline_2019.yaml").with_parameters(
+        {
+            "population.families_per_year": 20000,
+            "population.money_median_usd": 12000,  # most families can pay a smuggler
+            "behaviour.smuggler_crossings": smuggler_crossings,
+        }
+    )
+    model = run_model(scenario, days=150, seed=3)
+    fam, c = model.families, model.corridor
+    # Smuggled on this journey (a family home again travels alone until it hires anew) and
+    # past the border city of this journey.
+    past_border = np.isin(
+        fam.state[: fam.n],
+        [S.WAITING, S.RETURNED_MPP, S.APPREHENDED_US, S.RELEASED_US, S.REMOVED, S.EVADED_US],
+    )
+    rows = np.flatnonzero((fam.mode[: fam.n] == TravelMode.SMUGGLER) & past_border)
+    assert len(rows) > 200
+    return set(c.names(np.unique(fam.border_city[rows])))
+
+
+def test_smuggled_families_cross_where_their_smugglers_work():
+    assert _smuggled_border_cities(["Reynosa", "Matamoros"]) == {"Reynosa", "Matamoros"}
+    # Without named crossings smugglers take families to other border cities too.
+    assert len(_smuggled_border_cities(None) - {"Reynosa", "Matamoros"}) >= 2
+
+
+def test_unknown_smuggler_crossing_is_named_with_the_nearest_border_city(tiny_scenario):
+    scenario = tiny_scenario.with_parameters({"behaviour.smuggler_crossings": ["Reynsoa"]})
+    with pytest.raises(InputError) as info:
+        MigrationModel(scenario)
+    assert str(info.value) == (
+        f"{scenario.path}, key 'behaviour.smuggler_crossings': 'Reynsoa' is not a border city "
+        "in the corridor (did you mean 'Reynosa'?); border cities are: Reynosa"
+    )
+
+
+def test_asylum_choice_scale_defaults_to_five_times_the_route_scale(tiny_scenario):
+    explicit = tiny_scenario.with_parameters(
+        {"behaviour.asylum_choice_scale_usd": 5 * tiny_scenario.behaviour.choice_scale_usd}
+    )
+    default = run_model(tiny_scenario, days=120, seed=2).results().daily
+    pd.testing.assert_frame_equal(run_model(explicit, days=120, seed=2).results().daily, default)
+
+
+def test_a_sharper_asylum_decision_sends_fewer_families_home_from_the_border(tiny_scenario):
+    # Going home is the worst option at the border for families who believe they can stay in
+    # the US; the sharper the choice, the fewer pick it.
+    def gave_up(scale: float) -> float:
+        scenario = tiny_scenario.with_parameters({"behaviour.asylum_choice_scale_usd": scale})
+        runs = [run_model(scenario, days=200, seed=s).results().daily for s in range(3)]
+        return sum(r["gave_up"].sum() for r in runs) / sum(r["departures"].sum() for r in runs)
+
+    assert gave_up(300.0) < 0.5 * gave_up(20000.0)
 
 
 def _departures_by_month(scenario, amplitude: float, seed: int) -> pd.Series:
