@@ -89,8 +89,23 @@ def _outside(url: str, server: str) -> bool:
     )
 
 
-def _images(page) -> list[str]:
-    return page.locator(".vue-grid-item img").evaluate_all("els => els.map(e => e.src)")
+def _images(
+    page, unlike: list[str] | None = None, count: int = 6, timeout_ms: int = 30_000
+) -> list[str]:
+    """The sources of the page's map and plot images, once all ``count`` are drawn.
+
+    The images are redrawn after a reset or a step, so for a moment fewer may be on the page;
+    with ``unlike``, wait (up to the timeout) until every image differs from those.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        srcs = page.locator(".vue-grid-item img").evaluate_all("els => els.map(e => e.src)")
+        ready = len(srcs) == count and all(srcs)
+        if ready and unlike is not None:
+            ready = all(a != b for a, b in zip(srcs, unlike, strict=False))
+        if ready or time.monotonic() > deadline:
+            return srcs
+        page.wait_for_timeout(200)
 
 
 def _day(page) -> int:
@@ -147,7 +162,7 @@ def test_the_app_steps_and_shows_a_lever_change(server, tmp_path):
 
             before = _images(page)
             assert _step(page) > 0
-            after = _images(page)
+            after = _images(page, unlike=before)
             assert len(after) == 6
             assert all(a != b for a, b in zip(before, after, strict=True)), "maps and plots"
 
@@ -163,7 +178,7 @@ def test_the_app_steps_and_shows_a_lever_change(server, tmp_path):
 
             before = _images(page)
             _step(page)
-            after = _images(page)
+            after = _images(page, unlike=before)
             assert all(a != b for a, b in zip(before, after, strict=True)), "maps and plots"
             right_map = page.locator(".vue-grid-item img").nth(1)
             assert right_map.bounding_box()["width"] > 300

@@ -71,7 +71,7 @@ def test_export_then_run_the_exported_corridor(tmp_path: Path, capsys):
     out = tmp_path / "flee"
     assert main(["flee", "export", str(BASELINE), str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "86 locations: 6 conflict_zone, 63 town, 17 camp" in printed
+    assert "87 locations: 6 conflict_zone, 64 town, 17 camp" in printed
     # Observed data for the exported corridor: a rising total and a few families at each camp.
     flee = read_flee_scenario(out)
     data = tmp_path / "observed"
