@@ -153,15 +153,8 @@ class MigrationModel(mesa.Model):
         self.origin_ids = corridor.of_kind("origin")
         shares = np.zeros(len(corridor.places))
         for name, origin in pop.origins.items():
-            if name not in corridor.index or corridor.kind[corridor.index[name]] != Kind.ORIGIN:
-                valid = corridor.names(self.origin_ids)
-                raise InputError(
-                    self.spec.path or "scenario",
-                    f"'{name}' is not an origin in the corridor{nearest(name, valid)}; "
-                    f"origins are: {', '.join(valid)}",
-                    key="population.origins",
-                )
-            shares[corridor.index[name]] = origin.share
+            place = self._place_id(name, "origin", ("an origin", "origins"), "population.origins")
+            shares[place] = origin.share
         shares /= shares.sum()
         self.origin_share = shares
         self.base_daily = pop.families_per_year * shares / 365.0
@@ -178,6 +171,30 @@ class MigrationModel(mesa.Model):
             per_day = np.diff(np.linspace(0, caravan.families, caravan.days + 1).round())
             for k, count in enumerate(per_day):
                 self._caravans[first + k].append((corridor.index[caravan.origin], int(count)))
+
+    def _place_id(self, name: str, kind: str, what: tuple[str, str], key: str) -> int:
+        """The id of a place the scenario names, which must be of ``kind``.
+
+        Args:
+            name: The place's name.
+            kind: The kind it must be (``"origin"``, ``"border_city"``, ...).
+            what: How the message names one such place and many (``("an origin", "origins")``).
+            key: The scenario key that names it.
+
+        Raises:
+            InputError: Naming the nearest place of that kind and listing them all.
+        """
+        c = self.corridor
+        ids = c.of_kind(kind)
+        if name not in c.index or c.index[name] not in ids:
+            valid = c.names(ids)
+            raise InputError(
+                self.spec.path or "scenario",
+                f"'{name}' is not {what[0]} in the corridor{nearest(name, valid)}; "
+                f"{what[1]} are: {', '.join(valid)}",
+                key=key,
+            )
+        return c.index[name]
 
     def _links_at_border(self) -> np.ndarray:
         """Each place's link to a US port and to a Border Patrol sector (-1: none)."""
@@ -292,20 +309,9 @@ class MigrationModel(mesa.Model):
 
     def _smuggler_crossings(self) -> np.ndarray:
         """Place ids of the border cities named in ``behaviour.smuggler_crossings``."""
-        c = self.corridor
-        cities = c.of_kind("border_city")
-        ids = []
-        for name in self.behaviour.smuggler_crossings or []:
-            if name not in c.index or c.index[name] not in cities:
-                valid = c.names(cities)
-                raise InputError(
-                    self.spec.path or "scenario",
-                    f"'{name}' is not a border city in the corridor{nearest(name, valid)}; "
-                    f"border cities are: {', '.join(valid)}",
-                    key="behaviour.smuggler_crossings",
-                )
-            ids.append(c.index[name])
-        return np.array(ids, dtype=np.int64)
+        what, key = ("a border city", "border cities"), "behaviour.smuggler_crossings"
+        names = self.behaviour.smuggler_crossings or []
+        return np.array([self._place_id(n, "border_city", what, key) for n in names], dtype=int)
 
     def _update_costs(self) -> None:
         """Generalised link costs and costs-to-go for every (mode, informed, risk) variant."""
