@@ -14,6 +14,9 @@ a day per place and variant, and each family draws one uniform number against th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import networkx as nx
 import numpy as np
 
 N_VARIANTS = 18  # travel mode (3) × informed (2) × risk attitude (3)
@@ -24,39 +27,101 @@ def variant(mode: np.ndarray, informed: np.ndarray, risk_class: np.ndarray) -> n
     return mode.astype(np.int64) * 6 + informed.astype(np.int64) * 3 + risk_class
 
 
+@dataclass(frozen=True)
+class RouteGraph:
+    """A corridor's links laid out once for the daily costs-to-go and route choices.
+
+    Build it with :meth:`RouteGraph.build`; the arrays are index tables into the corridor's
+    link and place arrays, so that each day's computations are a few whole-array operations.
+
+    Attributes:
+        out_links: Links out of each place, padded with -1, shape (N, K).
+        dst: Link end place ids, shape (E,).
+        places: Places a route may pass through (not terminal, with links out).
+        links: The links out of those places, grouped by place.
+        starts: Where each of those places' links begin in ``links``.
+        ends: The end place of each of ``links``.
+        padded: Whether each padded out-link exists, shape (N, K, 1).
+        padded_links: The padded out-links with -1 replaced by 0, shape (N, K).
+        padded_ends: Their end places, shape (N, K).
+        acyclic: Whether no route can come back to a place it passed (checked once).
+    """
+
+    out_links: np.ndarray
+    dst: np.ndarray
+    places: np.ndarray
+    links: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    padded: np.ndarray
+    padded_links: np.ndarray
+    padded_ends: np.ndarray
+    acyclic: bool
+
+    @classmethod
+    def build(
+        cls, out_links: np.ndarray, dst: np.ndarray, terminal: np.ndarray | None = None
+    ) -> RouteGraph:
+        """Lay out a corridor's links.
+
+        Args:
+            out_links: Links out of each place, padded with -1, shape (N, K).
+            dst: Link end place ids, shape (E,).
+            terminal: Places where a route ends at its exit cost whatever links leave them.
+        """
+        terminal = np.zeros(len(out_links), dtype=bool) if terminal is None else terminal
+        has = (out_links >= 0) & ~terminal[:, None]
+        degree = has.sum(axis=1)
+        places = np.flatnonzero(degree)
+        links = out_links[has]
+        sources = np.repeat(places, degree[places])
+        graph = nx.DiGraph(zip(sources.tolist(), dst[links].tolist(), strict=True))
+        safe = np.maximum(out_links, 0)
+        return cls(
+            out_links=out_links,
+            dst=dst,
+            places=places,
+            links=links,
+            starts=np.concatenate(([0], np.cumsum(degree[places])[:-1])).astype(np.intp),
+            ends=dst[links],
+            padded=(out_links >= 0)[:, :, None],
+            padded_links=safe,
+            padded_ends=dst[safe],
+            acyclic=nx.is_directed_acyclic_graph(graph),
+        )
+
+
 def cost_to_go(
-    out_links: np.ndarray,
-    dst: np.ndarray,
+    graph: RouteGraph,
     link_cost: np.ndarray,
     exit_cost: np.ndarray,
-    terminal: np.ndarray | None = None,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
     """Least generalised cost from every place to an exit, for every variant (Bellman-Ford).
 
     Args:
-        out_links: Links out of each place, padded with -1, shape (N, K).
-        dst: Link end place ids, shape (E,).
+        graph: The corridor's links (:meth:`RouteGraph.build`).
         link_cost: Cost of each link for each variant, shape (E, V).
         exit_cost: Cost of ending at each place (``inf`` where a place is not an exit), (N, V).
-        terminal: Places where a route ends at its exit cost whatever links leave them (N,).
+        start: Costs-to-go to relax from, e.g. yesterday's (N, V). On an acyclic corridor the
+            relaxation reaches the same unique fixed point from any start, in fewer rounds
+            from a close one; on a corridor with cycles it is ignored.
 
     Returns:
         Cost-to-go, shape (N, V); ``inf`` where no exit can be reached.
     """
-    terminal = np.zeros(len(exit_cost), dtype=bool) if terminal is None else terminal
-    # Relax only the places a route may pass through, over a flat list of their links
-    # grouped by place (far fewer cells than the padded (N, K, V) table).
-    has = (out_links >= 0) & ~terminal[:, None]
-    degree = has.sum(axis=1)
-    places = np.flatnonzero(degree)
+    places = graph.places
     best = exit_cost.copy()
     if len(places) == 0:
         return best
-    links = out_links[has]
-    starts = np.r_[0, np.cumsum(degree[places])[:-1]]
-    step_cost, ends, own_exit = link_cost[links], dst[links], exit_cost[places]
+    # Relax only the places a route may pass through, over a flat list of their links
+    # grouped by place (far fewer cells than the padded (N, K, V) table).
+    own_exit = exit_cost[places]
+    step_cost, ends, starts = link_cost[graph.links], graph.ends, graph.starts
     current = own_exit
-    for _ in range(len(exit_cost)):
+    if start is not None and graph.acyclic:
+        best[places] = current = start[places]
+    for _ in range(len(exit_cost) + 1):
         via = np.minimum.reduceat(step_cost + best.take(ends, axis=0), starts, axis=0)
         new = np.minimum(own_exit, via)
         if not (new != current).any():
@@ -66,7 +131,7 @@ def cost_to_go(
 
 
 def route_probabilities(
-    out_links: np.ndarray, dst: np.ndarray, link_cost: np.ndarray, ctg: np.ndarray, scale: float
+    graph: RouteGraph, link_cost: np.ndarray, ctg: np.ndarray, scale: float
 ) -> np.ndarray:
     """Cumulative logit probabilities of each link out of each place, per variant.
 
@@ -77,9 +142,9 @@ def route_probabilities(
         Shape (N, V, K): cumulative probabilities over the padded out-links of each place;
         the last column is 1 where any link is usable and 0 where none is.
     """
-    valid = (out_links >= 0)[:, :, None]
-    safe = np.maximum(out_links, 0)
-    cost = np.where(valid, link_cost[safe] + ctg[dst[safe]], np.inf)  # (N, K, V)
+    cost = np.where(
+        graph.padded, link_cost[graph.padded_links] + ctg[graph.padded_ends], np.inf
+    )  # (N, K, V)
     low = cost.min(axis=1, keepdims=True)
     # An infinite cost weighs exp(-inf) = 0; a place with no finite cost gets NaN weights
     # and a NaN total, and so probability 0 below.
@@ -92,7 +157,7 @@ def route_probabilities(
 
 def choose_links(
     rng: np.random.Generator,
-    out_links: np.ndarray,
+    graph: RouteGraph,
     cumulative: np.ndarray,
     places: np.ndarray,
     variants: np.ndarray,
@@ -101,7 +166,7 @@ def choose_links(
 
     Args:
         rng: The model's random generator (one uniform draw per family).
-        out_links: Links out of each place, padded with -1, shape (N, K).
+        graph: The corridor's links (:meth:`RouteGraph.build`).
         cumulative: Cumulative choice probabilities from :func:`route_probabilities`.
         places: Each family's place, shape (n,).
         variants: Each family's cost-to-go column, shape (n,).
@@ -110,11 +175,13 @@ def choose_links(
         The chosen link per family, or -1 where no link leads anywhere useful.
     """
     u = rng.random(len(places))
-    cum = cumulative[places, variants]  # (n, K)
+    n_variants, k = cumulative.shape[1:]
+    flat = places.astype(np.intp) * n_variants + variants
+    cum = cumulative.reshape(-1, k).take(flat, axis=0)  # (n, K)
     pick = (u[:, None] >= cum).sum(axis=1)
     usable = cum[:, -1] > 0
-    pick = np.minimum(pick, cum.shape[1] - 1)
-    return np.where(usable, out_links[places, pick], -1)
+    pick = np.minimum(pick, k - 1)
+    return np.where(usable, graph.out_links[places, pick], -1)
 
 
 def logit_choice(rng: np.random.Generator, utility: np.ndarray, scale: float) -> np.ndarray:

@@ -129,6 +129,8 @@ class MigrationModel(mesa.Model):
         self.decisions_taken = 0  # route, travel-mode and border choices made so far
         self._port_wait = np.zeros(n_places)
         self._border_links = self._links_at_border()
+        c = self.corridor
+        self._formal_crossing = (c.kind == Kind.CROSSING) & (c.group == "formal")  # visas
         self._new_place_day()
         self._mode_speed = np.array([1.0, 1.0, self.behaviour.caravan_speed])
         self._setup_cost_terms()
@@ -289,8 +291,9 @@ class MigrationModel(mesa.Model):
         self._border = border
         self._exit_template = np.full((len(c.places), decisions.N_VARIANTS), np.inf)
         self._exit_template[c.of_kind("us_port", "us_sector")] = 0.0
-        self._terminal = np.zeros(len(c.places), dtype=bool)
-        self._terminal[border] = True
+        terminal = np.zeros(len(c.places), dtype=bool)
+        terminal[border] = True
+        self._routes = decisions.RouteGraph.build(c.out_links, c.link_dst, terminal)
         port_link, sector_link = self._border_links[border, 0], self._border_links[border, 1]
         self._exit_port = port_link[:, None] >= 0
         self._exit_sector = sector_link[:, None] >= 0
@@ -343,7 +346,8 @@ class MigrationModel(mesa.Model):
         )
         # Only variants whose costs changed since yesterday are solved again: uninformed
         # families' costs move only with the policy state, informed families' every day.
-        if self._solved is None:
+        first = self._solved is None
+        if first:
             cols = np.arange(decisions.N_VARIANTS)
             self.ctg = np.empty_like(exit_cost)
             k = c.out_links.shape[1]
@@ -357,12 +361,12 @@ class MigrationModel(mesa.Model):
         if len(cols) == 0:
             return
         links = link_cost[:, cols]
-        ctg = decisions.cost_to_go(
-            c.out_links, c.link_dst, links, exit_cost[:, cols], self._terminal
-        )
+        # Relaxed from the last costs-to-go, which are close (the same on an acyclic corridor).
+        start = None if first else self.ctg[:, cols]
+        ctg = decisions.cost_to_go(self._routes, links, exit_cost[:, cols], start)
         self.ctg[:, cols] = ctg
         self.route_cumulative[:, cols] = decisions.route_probabilities(
-            c.out_links, c.link_dst, links, ctg, b.choice_scale_usd
+            self._routes, links, ctg, b.choice_scale_usd
         )
 
     # -------------------------------------------------------------- leaving
@@ -462,10 +466,10 @@ class MigrationModel(mesa.Model):
         return decisions.variant(fam.mode[rows], fam.informed[rows], fam.risk_class[rows])
 
     def _choose_route(self, rows: np.ndarray, t: int) -> None:
-        fam, c = self.families, self.corridor
+        fam = self.families
         self.decisions_taken += len(rows)
         links = decisions.choose_links(
-            self.rng, c.out_links, self.route_cumulative, fam.place[rows], self._variants(rows)
+            self.rng, self._routes, self.route_cumulative, fam.place[rows], self._variants(rows)
         )
         stuck = rows[links < 0]
         if len(stuck):  # nowhere useful to go: the family gives up
@@ -609,7 +613,7 @@ class MigrationModel(mesa.Model):
             return rows
         fam, c, pol, rng, b = self.families, self.corridor, self.policy, self.rng, self.behaviour
         # Humanitarian visas are handed out at formal crossings, first come first served.
-        formal = np.flatnonzero((c.kind[places] == Kind.CROSSING) & (c.group[places] == "formal"))
+        formal = np.flatnonzero(self._formal_crossing[places])
         u_visa = rng.random(len(formal))
         quota = int(pol.visa_quota)
         if quota > 0 and len(formal):
@@ -626,8 +630,8 @@ class MigrationModel(mesa.Model):
         idx = np.flatnonzero(stopped)
         if len(idx) and np.isfinite(cap[idx]).any():
             order = idx[np.lexsort((u[1][idx], places[idx]))]
-            starts = np.r_[0, np.flatnonzero(np.diff(places[order])) + 1]
-            rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+            at = places[order]  # sorted: a family's rank is its distance from its place's first
+            rank = np.arange(len(order)) - np.searchsorted(at, at)
             stopped[order[rank >= cap[order]]] = False
         self.information.observe_interdiction(places, stopped)
         caught, caught_at = rows[stopped], places[stopped]
