@@ -175,13 +175,24 @@ def choose_links(
         The chosen link per family, or -1 where no link leads anywhere useful.
     """
     u = rng.random(len(places))
-    n_variants, k = cumulative.shape[1:]
-    flat = places.astype(np.intp) * n_variants + variants
-    cum = cumulative.reshape(-1, k).take(flat, axis=0)  # (n, K)
+    k = cumulative.shape[2]
+    cum = cumulative.reshape(-1, k).take(cells(cumulative, places, variants), axis=0)  # (n, K)
     pick = (u[:, None] >= cum).sum(axis=1)
     usable = cum[:, -1] > 0
     pick = np.minimum(pick, k - 1)
-    return np.where(usable, graph.out_links[places, pick], -1)
+    return np.where(usable, graph.out_links.take(cells(graph.out_links, places, pick)), -1)
+
+
+def cells(table: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Flat positions of cells ``(i, j)`` of a C-ordered table, for ``table.take(...)``.
+
+    Taking from the flat table is about twice as fast as ``table[i, j]`` with index arrays.
+    For a table of more than two dimensions, the positions are of its ``(i, j)`` rows of
+    ``table.reshape(-1, table.shape[-1])``.
+    """
+    flat = np.multiply(i, table.shape[1], dtype=np.intp)
+    flat += j
+    return flat
 
 
 def logit_choice(rng: np.random.Generator, utility: np.ndarray, scale: float) -> np.ndarray:

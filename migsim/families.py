@@ -72,12 +72,12 @@ class FamilyTable:
         """
         if self.n + count > self._capacity:
             self._grow(max(2 * self._capacity, self.n + count))
-        rows = np.arange(self.n, self.n + count)
+        new = slice(self.n, self.n + count)
         for name, value in values.items():
-            getattr(self, name)[rows] = value
+            getattr(self, name)[new] = value
         self.n += count
         self.counts[FamilyState.AT_ORIGIN] += count
-        return rows
+        return np.arange(new.start, new.stop)
 
     def set_state(self, rows: np.ndarray, state: FamilyState) -> None:
         """Move families to a state, keeping the per-state counts consistent."""

@@ -124,11 +124,12 @@ class MigrationModel(mesa.Model):
         self._policy_levels: list[float] | None = None  # lever intensities behind self.policy
         self._solved: tuple[np.ndarray, np.ndarray] | None = None  # costs behind self.ctg
         self._ready_now = np.zeros(0, dtype=np.int64)
+        self._waiting_scan: np.ndarray | None = None  # today's waiting families, once found
         self._pull_today = np.ones(n_places)
         self._agents_made = 0
         self.decisions_taken = 0  # route, travel-mode and border choices made so far
         self._port_wait = np.zeros(n_places)
-        self._border_links = self._links_at_border()
+        self._port_link, self._sector_link = self._links_at_border()
         c = self.corridor
         self._formal_crossing = (c.kind == Kind.CROSSING) & (c.group == "formal")  # visas
         self._new_place_day()
@@ -198,15 +199,15 @@ class MigrationModel(mesa.Model):
             )
         return c.index[name]
 
-    def _links_at_border(self) -> np.ndarray:
-        """Each place's link to a US port and to a Border Patrol sector (-1: none)."""
+    def _links_at_border(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each place's link to a US port, and to a Border Patrol sector (-1: none)."""
         c = self.corridor
         out = np.full((len(c.places), 2), -1, dtype=np.int64)
         for e in range(len(c.links)):
             column = {Kind.US_PORT: 0, Kind.US_SECTOR: 1}.get(Kind(c.kind[c.link_dst[e]]))
             if column is not None and out[c.link_src[e], column] < 0:
                 out[c.link_src[e], column] = e
-        return out
+        return out[:, 0].copy(), out[:, 1].copy()
 
     def _setup_levers(self) -> None:
         # A tariff threat's response levers are levers in their own right from then on:
@@ -271,17 +272,31 @@ class MigrationModel(mesa.Model):
         modes = np.repeat(np.arange(3), 6)
         self._variant_informed = np.tile(np.repeat([False, True], 3), 3)
         self._variant_modes = modes
-        rw = np.asarray(b.risk_aversion)[np.tile(np.arange(3), 6)]
+        # Victimisation multiplier by travel mode, weight on harm by risk class.
+        self._victimisation_by_mode = np.array(
+            [1.0, b.smuggled_victimisation, b.caravan_victimisation]
+        )
+        self._risk_weight = np.asarray(b.risk_aversion, dtype=float)
+        rw = self._risk_weight[np.tile(np.arange(3), 6)]
         self._variant_rw = rw
         days = np.ceil(c.link_days[:, None] / self._mode_speed[modes][None, :])
         pays = (modes != TravelMode.SMUGGLER).astype(float)
-        vic = np.array([1.0, b.smuggled_victimisation, b.caravan_victimisation])[modes]
+        vic = self._victimisation_by_mode[modes]
         # A smuggler chooses a smuggled family's route: a day costs the smuggler its daily
         # outlay (safe houses, food, transport, payments to the groups controlling the road).
         per_day = np.where(
             modes == TravelMode.SMUGGLER, b.smuggler_cost_per_day_usd, b.value_of_time_usd
         )
         self._time_and_money = per_day[None, :] * days + pays[None, :] * c.link_cost[:, None]
+        # Each link's days and fare by travel mode (smugglers pay their families' fares).
+        speed = self._mode_speed[None, :]
+        self._link_days = np.ceil(c.link_days[:, None] / speed).astype(np.int64)
+        smuggled = np.arange(3) == TravelMode.SMUGGLER
+        self._link_fares = np.where(smuggled, 0.0, c.link_cost[:, None]).astype(np.float32)
+        # Days home by bus (~400 km a day, roads 1.3 times the great circle) from any place.
+        lat, lon = c.lat, c.lon
+        km = _km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+        self._days_home = 1 + (1.3 * km / 400).astype(np.int64)
         self._harm = (
             b.harm_usd * c.link_victimisation[:, None] * vic[None, :]
             + b.death_usd * c.link_death[:, None]
@@ -294,7 +309,7 @@ class MigrationModel(mesa.Model):
         terminal = np.zeros(len(c.places), dtype=bool)
         terminal[border] = True
         self._routes = decisions.RouteGraph.build(c.out_links, c.link_dst, terminal)
-        port_link, sector_link = self._border_links[border, 0], self._border_links[border, 1]
+        port_link, sector_link = self._port_link[border], self._sector_link[border]
         self._exit_port = port_link[:, None] >= 0
         self._exit_sector = sector_link[:, None] >= 0
         self._exit_port_link = np.maximum(port_link, 0)
@@ -482,11 +497,10 @@ class MigrationModel(mesa.Model):
         fam.set_state(rows, S.TRAVELLING)
         fam.wait_reason[rows] = WaitReason.NONE
         fam.link[rows] = links
-        days = np.ceil(c.link_days[links] / self._mode_speed[fam.mode[rows]]).astype(np.int64)
-        pays = fam.mode[rows] != TravelMode.SMUGGLER
-        fam.money[rows] -= np.where(pays, c.link_cost[links], 0.0).astype(np.float32)
+        by_mode = decisions.cells(self._link_days, links, fam.mode[rows])  # flat (link, mode)
+        fam.money[rows] -= self._link_fares.take(by_mode)
         self._flows_today += np.bincount(links, minlength=len(c.links)).astype(np.int32)
-        self._schedule(rows, t + days)
+        self._schedule(rows, t + self._link_days.take(by_mode))
 
     def _schedule(self, rows: np.ndarray, days: np.ndarray | int) -> None:
         """Give families their next event day (a later call replaces an earlier one)."""
@@ -527,7 +541,7 @@ class MigrationModel(mesa.Model):
         fam, c, b, rng = self.families, self.corridor, self.behaviour, self.rng
         links = fam.link[rows]
         mode = fam.mode[rows]
-        vic = np.array([1.0, b.smuggled_victimisation, b.caravan_victimisation])[mode]
+        vic = self._victimisation_by_mode.take(mode)
         u = rng.random((2, len(rows)))
         incident = u[0] < c.link_victimisation[links] * vic
         fam.incidents[rows[incident]] += 1
@@ -594,9 +608,8 @@ class MigrationModel(mesa.Model):
         fam, b = self.families, self.behaviour
         u = self.rng.random(len(rows))
         claim = 0.5 + fam.claim[rows]
-        go = (
-            b.value_in_us_usd * self._believed_release(rows) * claim
-            - self.ctg[fam.place[rows], self._variants(rows)]
+        go = b.value_in_us_usd * self._believed_release(rows) * claim - self.ctg.take(
+            decisions.cells(self.ctg, fam.place[rows], self._variants(rows))
         )
         with np.errstate(over="ignore"):
             p = 1.0 / (1.0 + np.exp(-(b.value_asylum_mx_usd * claim - go) / self._asylum_scale))
@@ -621,7 +634,7 @@ class MigrationModel(mesa.Model):
             fam.visa_until[rows[chosen]] = t + pol.visa_validity_days
             self.today["humanitarian_visas"] += len(chosen)
         mode = fam.mode[rows]
-        mult = np.array([1.0, pol.smuggled_interdiction, b.caravan_interdiction])[mode]
+        mult = np.array([1.0, pol.smuggled_interdiction, b.caravan_interdiction]).take(mode)
         p = pol.interdiction[places] * mult * (fam.visa_until[rows] < t)
         u = rng.random((3, len(rows)))
         stopped = u[0] < p
@@ -693,19 +706,15 @@ class MigrationModel(mesa.Model):
         """Families travel back to their origin (deported, turned back or giving up)."""
         if len(rows) == 0:
             return
-        fam, c = self.families, self.corridor
+        fam = self.families
         fam.set_state(rows, state)
         fam.wait_reason[rows] = WaitReason.NONE
         if state == S.GAVE_UP:
             self.today["gave_up"] += len(rows)
-        if days is None:  # back by bus, at ~400 km a day
-            km = _km(
-                c.lat[fam.place[rows]],
-                c.lon[fam.place[rows]],
-                c.lat[fam.origin[rows]],
-                c.lon[fam.origin[rows]],
+        if days is None:  # back by bus
+            days = self._days_home.take(
+                decisions.cells(self._days_home, fam.place[rows], fam.origin[rows])
             )
-            days = 1 + (1.3 * km / 400).astype(np.int64)
         self._schedule(rows, t + np.asarray(days))
 
     def _die(self, rows: np.ndarray) -> None:
@@ -720,8 +729,8 @@ class MigrationModel(mesa.Model):
         fam, c, b, rng = self.families, self.corridor, self.behaviour, self.rng
         self.decisions_taken += len(rows)
         city = fam.place[rows]
-        port_link, sector_link = self._border_links[city, 0], self._border_links[city, 1]
-        rw = np.asarray(b.risk_aversion)[fam.risk_class[rows]]
+        port_link, sector_link = self._port_link[city], self._sector_link[city]
+        rw = self._risk_weight.take(fam.risk_class[rows])
         informed = fam.informed[rows]
         believed = self._believed_release(rows)
         claim = 0.5 + fam.claim[rows]
@@ -729,7 +738,7 @@ class MigrationModel(mesa.Model):
         port = np.maximum(port_link, 0)
         wait = np.where(informed, self._port_wait[c.link_dst[port]], 0.0)
         sector = np.maximum(sector_link, 0)
-        vic = np.array([1.0, b.smuggled_victimisation, b.caravan_victimisation])[fam.mode[rows]]
+        vic = self._victimisation_by_mode.take(fam.mode[rows])
         crossing_harm = rw * (
             b.harm_usd * c.link_victimisation[sector] * vic + b.death_usd * c.link_death[sector]
         )
@@ -761,8 +770,12 @@ class MigrationModel(mesa.Model):
         fam.wait_reason[q] = WaitReason.METERING
         fam.link[q] = port_link[choice == 0]
         fam.wake[q] = -1
-        for p in np.unique(c.link_dst[fam.link[q]]):
-            self._metering_queues[int(p)].append(q[c.link_dst[fam.link[q]] == p])
+        if len(q):
+            ports = c.link_dst[port_link[choice == 0]]
+            order = np.argsort(ports, kind="stable")  # each port's families in their order here
+            found, first = np.unique(ports[order], return_index=True)
+            for p, chunk in zip(found.tolist(), np.split(q[order], first[1:]), strict=True):
+                self._metering_queues[p].append(chunk)
         # 1, 2: cross between ports, surrendering or evading
         cross = (choice == 1) | (choice == 2)
         fam.evading[rows[cross]] = choice[cross] == 2
@@ -899,14 +912,14 @@ class MigrationModel(mesa.Model):
         """Daily risks and choices of families waiting in Mexican border cities."""
         fam, b, rng, c = self.families, self.behaviour, self.rng, self.corridor
         if rows is None:
-            rows = fam.in_state(S.WAITING, S.RETURNED_MPP)
+            rows = self._waiting_scan = fam.in_state(S.WAITING, S.RETURNED_MPP)
         u = rng.random((4, len(rows)))
         incident = u[0] < b.waiting_victimisation
         fam.incidents[rows[incident]] += 1
         self.today["victimisation_incidents"] += incident.sum()
         died = u[1] < b.waiting_death + incident * b.death_per_incident
         self._die(rows[died])
-        rows, u = rows[~died], u[:, ~died]
+        rows, u = rows[~died], u.compress(~died, axis=1)
         give_up = u[2] < b.waiting_give_up
         # MPP families who give up go home, evade, or claim asylum in Mexico (equal odds).
         mpp = fam.state[rows] == S.RETURNED_MPP
@@ -915,20 +928,21 @@ class MigrationModel(mesa.Model):
         self._go_home(quit_mpp[how == 0], t, S.GAVE_UP)
         self._claim_asylum_mx(quit_mpp[how == 1])
         evade = quit_mpp[how == 2]
-        sector_link = self._border_links[fam.place[evade], 1]
+        sector_link = self._sector_link[fam.place[evade]]
         fam.evading[evade] = True
         self._start_links(evade[sector_link >= 0], sector_link[sector_link >= 0], t)
         self._go_home(evade[sector_link < 0], t, S.GAVE_UP)
         # Queued families go home, or cross between ports the longer the expected wait.
-        queued = rows[~mpp & (fam.wait_reason[rows] == WaitReason.METERING)]
-        uq = u[:, ~mpp & (fam.wait_reason[rows] == WaitReason.METERING)]
-        self._go_home(queued[uq[2] < b.waiting_give_up], t, S.GAVE_UP)
-        queued, uq = queued[uq[2] >= b.waiting_give_up], uq[:, uq[2] >= b.waiting_give_up]
+        in_queue = ~mpp & (fam.wait_reason[rows] == WaitReason.METERING)
+        queued, uq = rows[in_queue], u.compress(in_queue, axis=1)
+        stays = uq[2] >= b.waiting_give_up
+        self._go_home(queued[~stays], t, S.GAVE_UP)
+        queued, uq = queued[stays], uq.compress(stays, axis=1)
         port = c.link_dst[fam.link[queued]]
         wait = self._port_wait[port]
         switch = uq[3] < 0.1 * wait / (wait + b.queue_switch_days)
         movers = queued[switch]
-        sector_link = self._border_links[fam.place[movers], 1]
+        sector_link = self._sector_link[fam.place[movers]]
         ok = sector_link >= 0
         fam.wait_reason[movers[ok]] = WaitReason.NONE
         fam.evading[movers[ok]] = False
@@ -945,7 +959,13 @@ class MigrationModel(mesa.Model):
         self.today["in_transit"] = counts[S.TRAVELLING] + counts[S.AT_PLACE]
         self.today["waiting_total"] = counts[S.WAITING] + counts[S.RETURNED_MPP]
         self.today["mpp_waiting"] = counts[S.RETURNED_MPP]
-        waiting = fam.in_state(S.WAITING, S.RETURNED_MPP)
+        if self._waiting_scan is None:
+            waiting = fam.in_state(S.WAITING, S.RETURNED_MPP)
+        else:  # families only leave waiting after the day's scan: keep those still waiting
+            waiting = self._waiting_scan
+            state = fam.state[waiting]
+            waiting = waiting[(state == S.WAITING) | (state == S.RETURNED_MPP)]
+            self._waiting_scan = None
         n = len(c.places)
         reason = fam.wait_reason[waiting]
         metering = waiting[reason == WaitReason.METERING]
