@@ -139,8 +139,9 @@ def route_probabilities(
     lead nowhere useful (infinite cost) have probability 0.
 
     Returns:
-        Shape (N, V, K): cumulative probabilities over the padded out-links of each place;
-        the last column is 1 where any link is usable and 0 where none is.
+        Shape (K, N, V): cumulative probabilities over the padded out-links of each place;
+        the last row is 1 where any link is usable and 0 where none is. (Links first: a
+        family's choice compares its draw with its K values, fastest when they lie apart.)
     """
     cost = np.where(
         graph.padded, link_cost[graph.padded_links] + ctg[graph.padded_ends], np.inf
@@ -152,7 +153,7 @@ def route_probabilities(
         weight = np.exp(-(cost - low) / scale)
     total = weight.sum(axis=1, keepdims=True)
     prob = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
-    return np.cumsum(prob, axis=1).transpose(0, 2, 1).copy()
+    return np.cumsum(prob, axis=1).transpose(1, 0, 2).copy()
 
 
 def choose_links(
@@ -175,10 +176,10 @@ def choose_links(
         The chosen link per family, or -1 where no link leads anywhere useful.
     """
     u = rng.random(len(places))
-    k = cumulative.shape[2]
-    cum = cumulative.reshape(-1, k).take(cells(cumulative, places, variants), axis=0)  # (n, K)
-    pick = (u[:, None] >= cum).sum(axis=1)
-    usable = cum[:, -1] > 0
+    k = len(cumulative)
+    cum = cumulative.reshape(k, -1).take(cells(cumulative[0], places, variants), axis=1)  # (K, n)
+    pick = (u >= cum).sum(axis=0)
+    usable = cum[-1] > 0
     pick = np.minimum(pick, k - 1)
     return np.where(usable, graph.out_links.take(cells(graph.out_links, places, pick)), -1)
 
@@ -187,8 +188,6 @@ def cells(table: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Flat positions of cells ``(i, j)`` of a C-ordered table, for ``table.take(...)``.
 
     Taking from the flat table is about twice as fast as ``table[i, j]`` with index arrays.
-    For a table of more than two dimensions, the positions are of its ``(i, j)`` rows of
-    ``table.reshape(-1, table.shape[-1])``.
     """
     flat = np.multiply(i, table.shape[1], dtype=np.intp)
     flat += j

@@ -6,6 +6,9 @@ state, so the counts always sum to the families created.
 
 from __future__ import annotations
 
+from enum import IntEnum
+from types import SimpleNamespace
+
 import numpy as np
 
 from migsim.agents import FamilyState
@@ -79,7 +82,7 @@ class FamilyTable:
         self.counts[FamilyState.AT_ORIGIN] += count
         return np.arange(new.start, new.stop)
 
-    def set_state(self, rows: np.ndarray, state: FamilyState) -> None:
+    def set_state(self, rows: np.ndarray, state: int) -> None:
         """Move families to a state, keeping the per-state counts consistent."""
         if len(rows) == 0:
             return
@@ -90,11 +93,20 @@ class FamilyTable:
     def in_state(self, state: FamilyState, *others: FamilyState) -> np.ndarray:
         """Rows of families currently in any of the given states."""
         column = self.state[: self.n]
-        match = column == state
+        match = column == int(state)  # a plain int: compared in int8, not int64
         for other in others:  # comparisons beat a lookup-table gather on long columns
-            match |= column == other
+            match |= column == int(other)
         return np.flatnonzero(match)
 
     def state_counts(self) -> dict[str, int]:
         """Families per state, by state label."""
         return {s.label: int(self.counts[s]) for s in FamilyState}
+
+
+def plain(codes: type[IntEnum]) -> SimpleNamespace:
+    """An IntEnum's members as plain ints, by name (``plain(FamilyState).WAITING == 3``).
+
+    numpy compares a column of small ints with a plain int in the column's own type, but with
+    an IntEnum member only after casting the column to int64, several times slower.
+    """
+    return SimpleNamespace(**{member.name: int(member) for member in codes})

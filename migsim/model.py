@@ -30,13 +30,15 @@ from migsim import decisions
 from migsim.agents import Family, FamilyState, TravelMode, WaitReason
 from migsim.corridor import Corridor, Kind, load_corridor
 from migsim.errors import InputError
-from migsim.families import FamilyTable
+from migsim.families import FamilyTable, plain
 from migsim.information import Information
 from migsim.policies import PolicyState, nearest
 from migsim.policies.tariff_threat import TariffThreat
 from migsim.scenario import Scenario, load_scenario
 
-S = FamilyState
+# numpy compares an int8 column with an IntEnum member only after casting the whole column
+# to int64, several times slower than with a plain int: the day loop uses plain values.
+S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
 
 # Daily series the model records (flows are per day; stocks are end-of-day).
 SERIES = (
@@ -131,12 +133,12 @@ class MigrationModel(mesa.Model):
         self._port_wait = np.zeros(n_places)
         self._port_link, self._sector_link = self._links_at_border()
         c = self.corridor
-        self._formal_crossing = (c.kind == Kind.CROSSING) & (c.group == "formal")  # visas
+        self._formal_crossing = (c.kind == KIND.CROSSING) & (c.group == "formal")  # visas
         self._new_place_day()
         self._mode_speed = np.array([1.0, 1.0, self.behaviour.caravan_speed])
         self._setup_cost_terms()
         reporters = {name: _reader(name) for name in SERIES}
-        reporters.update({f"state_{s.label}": _state_reader(s) for s in S})
+        reporters.update({f"state_{s.label}": _state_reader(s) for s in FamilyState})
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     # ----------------------------------------------------------------- set-up
@@ -204,7 +206,7 @@ class MigrationModel(mesa.Model):
         c = self.corridor
         out = np.full((len(c.places), 2), -1, dtype=np.int64)
         for e in range(len(c.links)):
-            column = {Kind.US_PORT: 0, Kind.US_SECTOR: 1}.get(Kind(c.kind[c.link_dst[e]]))
+            column = {KIND.US_PORT: 0, KIND.US_SECTOR: 1}.get(int(c.kind[c.link_dst[e]]))
             if column is not None and out[c.link_src[e], column] < 0:
                 out[c.link_src[e], column] = e
         return out[:, 0].copy(), out[:, 1].copy()
@@ -280,18 +282,16 @@ class MigrationModel(mesa.Model):
         rw = self._risk_weight[np.tile(np.arange(3), 6)]
         self._variant_rw = rw
         days = np.ceil(c.link_days[:, None] / self._mode_speed[modes][None, :])
-        pays = (modes != TravelMode.SMUGGLER).astype(float)
+        pays = (modes != MODE.SMUGGLER).astype(float)
         vic = self._victimisation_by_mode[modes]
         # A smuggler chooses a smuggled family's route: a day costs the smuggler its daily
         # outlay (safe houses, food, transport, payments to the groups controlling the road).
-        per_day = np.where(
-            modes == TravelMode.SMUGGLER, b.smuggler_cost_per_day_usd, b.value_of_time_usd
-        )
+        per_day = np.where(modes == MODE.SMUGGLER, b.smuggler_cost_per_day_usd, b.value_of_time_usd)
         self._time_and_money = per_day[None, :] * days + pays[None, :] * c.link_cost[:, None]
         # Each link's days and fare by travel mode (smugglers pay their families' fares).
         speed = self._mode_speed[None, :]
         self._link_days = np.ceil(c.link_days[:, None] / speed).astype(np.int64)
-        smuggled = np.arange(3) == TravelMode.SMUGGLER
+        smuggled = np.arange(3) == MODE.SMUGGLER
         self._link_fares = np.where(smuggled, 0.0, c.link_cost[:, None]).astype(np.float32)
         # Days home by bus (~400 km a day, roads 1.3 times the great circle) from any place.
         lat, lon = c.lat, c.lon
@@ -319,7 +319,7 @@ class MigrationModel(mesa.Model):
         self._exit_closed = np.zeros((len(border), decisions.N_VARIANTS), dtype=bool)
         if b.smuggler_crossings is not None:
             outside = ~np.isin(border, self._smuggler_crossings())
-            self._exit_closed[np.ix_(outside, modes == TravelMode.SMUGGLER)] = True
+            self._exit_closed[np.ix_(outside, modes == MODE.SMUGGLER)] = True
         self._asylum_scale = b.asylum_choice_scale_usd or 5 * b.choice_scale_usd
         self._wait_cost = (
             b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation
@@ -366,7 +366,7 @@ class MigrationModel(mesa.Model):
             cols = np.arange(decisions.N_VARIANTS)
             self.ctg = np.empty_like(exit_cost)
             k = c.out_links.shape[1]
-            self.route_cumulative = np.empty((len(c.places), decisions.N_VARIANTS, k))
+            self.route_cumulative = np.empty((k, len(c.places), decisions.N_VARIANTS))
         else:
             last_links, last_exits = self._solved
             cols = np.flatnonzero(
@@ -380,7 +380,7 @@ class MigrationModel(mesa.Model):
         start = None if first else self.ctg[:, cols]
         ctg = decisions.cost_to_go(self._routes, links, exit_cost[:, cols], start)
         self.ctg[:, cols] = ctg
-        self.route_cumulative[:, cols] = decisions.route_probabilities(
+        self.route_cumulative[:, :, cols] = decisions.route_probabilities(
             self._routes, links, ctg, b.choice_scale_usd
         )
 
@@ -414,7 +414,7 @@ class MigrationModel(mesa.Model):
             origins.append(np.full(families, origin))
             caravan.append(np.ones(families, dtype=bool))
         new = self._create_families(np.concatenate(origins).astype(np.int16))
-        fam.mode[new[np.concatenate(caravan)]] = TravelMode.CARAVAN
+        fam.mode[new[np.concatenate(caravan)]] = MODE.CARAVAN
         self.today["first_departures"] += len(new)
         self._schedule(new, t)  # they set off with today's other departures
 
@@ -424,13 +424,13 @@ class MigrationModel(mesa.Model):
             return
         fam, rng, b = self.families, self.rng, self.behaviour
         self.today["departures"] += len(rows)
-        alone = rows[fam.mode[rows] != TravelMode.CARAVAN]
+        alone = rows[fam.mode[rows] != MODE.CARAVAN]
         self.decisions_taken += len(alone)
         fee = b.smuggler_fee_usd * self.policy.smuggling_fee_multiplier
         hire = alone[decisions.hire_smuggler(rng, fam.money[alone], fam.risk_class[alone], fee)]
         if len(hire) > self.policy.smuggling_capacity:
             hire = rng.choice(hire, size=int(self.policy.smuggling_capacity), replace=False)
-        fam.mode[hire] = TravelMode.SMUGGLER
+        fam.mode[hire] = MODE.SMUGGLER
         fam.money[hire] -= fee
         self.today["smuggler_revenue_usd"] += fee * len(hire)
         self.today["smuggled_departures"] += len(hire)
@@ -448,7 +448,7 @@ class MigrationModel(mesa.Model):
         fam = self.families
         fam.set_state(rows, S.AT_ORIGIN)
         fam.place[rows] = fam.origin[rows]
-        fam.mode[rows] = TravelMode.ALONE
+        fam.mode[rows] = MODE.ALONE
         hazard = np.minimum(1.0, self.behaviour.retry_hazard * self._pull_today[fam.origin[rows]])
         wait = decisions.geometric_days(self.rng, 1 / np.maximum(hazard, 1e-12) - 1)
         again = hazard > 0  # with no hazard a family stays home for good
@@ -495,7 +495,7 @@ class MigrationModel(mesa.Model):
     def _start_links(self, rows: np.ndarray, links: np.ndarray, t: int) -> None:
         fam, c = self.families, self.corridor
         fam.set_state(rows, S.TRAVELLING)
-        fam.wait_reason[rows] = WaitReason.NONE
+        fam.wait_reason[rows] = WAIT.NONE
         fam.link[rows] = links
         by_mode = decisions.cells(self._link_days, links, fam.mode[rows])  # flat (link, mode)
         fam.money[rows] -= self._link_fares.take(by_mode)
@@ -525,7 +525,7 @@ class MigrationModel(mesa.Model):
         # whether to go on; those going on choose their next link with those leaving home.
         due = np.concatenate([rows[state == S.AT_PLACE], self._ready_now])
         self._ready_now = np.zeros(0, dtype=np.int64)
-        at_border = self.corridor.kind[fam.place[due]] == Kind.BORDER_CITY
+        at_border = self.corridor.kind[fam.place[due]] == KIND.BORDER_CITY
         self._border_decision(np.concatenate([due[at_border], rows[state == S.WAITING]]), t)
         going = self._go_on_or_stay(due[~at_border])
         leaving = rows[state == S.AT_ORIGIN]
@@ -554,13 +554,13 @@ class MigrationModel(mesa.Model):
         self._die(rows[died])
         rows, places = rows[~died], places[~died]
         kind = c.kind[places]
-        enforced = (kind == Kind.CROSSING) | (kind == Kind.CHECKPOINT)
+        enforced = (kind == KIND.CROSSING) | (kind == KIND.CHECKPOINT)
         passed = self._interdict(rows[enforced], places[enforced], t)
-        sector = kind == Kind.US_SECTOR
+        sector = kind == KIND.US_SECTOR
         self._reach_sector(rows[sector], t)
-        port = kind == Kind.US_PORT
+        port = kind == KIND.US_PORT
         self._apprehend(rows[port], t, at_port=True)
-        stay = (kind == Kind.CITY) | (kind == Kind.BORDER_CITY) | (kind == Kind.ORIGIN)
+        stay = (kind == KIND.CITY) | (kind == KIND.BORDER_CITY) | (kind == KIND.ORIGIN)
         self._stay(np.concatenate([rows[stay], passed]), t)
 
     def _stay(self, rows: np.ndarray, t: int) -> None:
@@ -569,7 +569,7 @@ class MigrationModel(mesa.Model):
             return
         fam, c, rng = self.families, self.corridor, self.rng
         places = fam.place[rows]
-        border = c.kind[places] == Kind.BORDER_CITY
+        border = c.kind[places] == KIND.BORDER_CITY
         fam.border_city[rows[border]] = places[border]
         learn = ~fam.informed[rows] & (rng.random(len(rows)) < self.behaviour.meet_informed)
         fam.informed[rows[learn]] = True
@@ -586,7 +586,7 @@ class MigrationModel(mesa.Model):
         in (where most claims are made: Tapachula and the other southern cities).
         """
         fam = self.families
-        first = (self.corridor.kind[fam.place[rows]] == Kind.CITY) & ~fam.weighed_mx[rows]
+        first = (self.corridor.kind[fam.place[rows]] == KIND.CITY) & ~fam.weighed_mx[rows]
         fam.weighed_mx[rows[first]] = True
         stays = self._stay_in_mexico(rows, first)
         self._claim_asylum_mx(rows[stays])
@@ -648,7 +648,7 @@ class MigrationModel(mesa.Model):
             stopped[order[rank >= cap[order]]] = False
         self.information.observe_interdiction(places, stopped)
         caught, caught_at = rows[stopped], places[stopped]
-        back = (c.kind[caught_at] == Kind.CROSSING) & (u[2][stopped] < pol.turned_back_share)
+        back = (c.kind[caught_at] == KIND.CROSSING) & (u[2][stopped] < pol.turned_back_share)
         self._turn_back(caught[back], t)
         self._detain(caught[~back], caught_at[~back], t)
         return rows[~stopped]
@@ -702,13 +702,13 @@ class MigrationModel(mesa.Model):
         self._credit[key] = min(credit - served, 1.0) if queue else 0.0
         return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
 
-    def _go_home(self, rows: np.ndarray, t: int, state: FamilyState, days: int | None = None):
+    def _go_home(self, rows: np.ndarray, t: int, state: int, days: int | None = None):
         """Families travel back to their origin (deported, turned back or giving up)."""
         if len(rows) == 0:
             return
         fam = self.families
         fam.set_state(rows, state)
-        fam.wait_reason[rows] = WaitReason.NONE
+        fam.wait_reason[rows] = WAIT.NONE
         if state == S.GAVE_UP:
             self.today["gave_up"] += len(rows)
         if days is None:  # back by bus
@@ -742,7 +742,7 @@ class MigrationModel(mesa.Model):
         crossing_harm = rw * (
             b.harm_usd * c.link_victimisation[sector] * vic + b.death_usd * c.link_death[sector]
         )
-        evade_fee = np.where(fam.mode[rows] == TravelMode.SMUGGLER, b.smuggler_evade_fee_usd, 0.0)
+        evade_fee = np.where(fam.mode[rows] == MODE.SMUGGLER, b.smuggler_evade_fee_usd, 0.0)
         utility = np.stack(
             [
                 np.where(
@@ -767,7 +767,7 @@ class MigrationModel(mesa.Model):
         # 0: queue at the port (metering)
         q = rows[choice == 0]
         fam.set_state(q, S.WAITING)
-        fam.wait_reason[q] = WaitReason.METERING
+        fam.wait_reason[q] = WAIT.METERING
         fam.link[q] = port_link[choice == 0]
         fam.wake[q] = -1
         if len(q):
@@ -779,7 +779,7 @@ class MigrationModel(mesa.Model):
         # 1, 2: cross between ports, surrendering or evading
         cross = (choice == 1) | (choice == 2)
         fam.evading[rows[cross]] = choice[cross] == 2
-        payers = rows[(choice == 2) & (fam.mode[rows] == TravelMode.SMUGGLER)]
+        payers = rows[(choice == 2) & (fam.mode[rows] == MODE.SMUGGLER)]
         fam.money[payers] -= b.smuggler_evade_fee_usd
         self.today["smuggler_revenue_usd"] += b.smuggler_evade_fee_usd * len(payers)
         self._start_links(rows[cross], sector_link[cross], t)
@@ -788,14 +788,14 @@ class MigrationModel(mesa.Model):
         # 4: wait in a shelter and think again in a week
         w = rows[choice == 4]
         fam.set_state(w, S.WAITING)
-        fam.wait_reason[w] = WaitReason.SHELTER
+        fam.wait_reason[w] = WAIT.SHELTER
         self._schedule(w, t + 7)
         # 5: go home
         self._go_home(rows[choice == 5], t, S.GAVE_UP)
 
     def _claim_asylum_mx(self, rows: np.ndarray) -> None:
         self.families.set_state(rows, S.ASYLUM_MX)
-        self.families.wait_reason[rows] = WaitReason.NONE
+        self.families.wait_reason[rows] = WAIT.NONE
         self.today["asylum_claims_mx"] += len(rows)
 
     def _in_queue(self, rows: np.ndarray, port: int) -> np.ndarray:
@@ -803,7 +803,7 @@ class MigrationModel(mesa.Model):
         fam = self.families
         return (
             (fam.state[rows] == S.WAITING)
-            & (fam.wait_reason[rows] == WaitReason.METERING)
+            & (fam.wait_reason[rows] == WAIT.METERING)
             & (self.corridor.link_dst[np.maximum(fam.link[rows], 0)] == port)
         )
 
@@ -816,7 +816,7 @@ class MigrationModel(mesa.Model):
             fam.place[out] = port
             served.append(out)
         out = np.concatenate(served)  # all ports' arrivals in one batch
-        fam.wait_reason[out] = WaitReason.NONE
+        fam.wait_reason[out] = WAIT.NONE
         self._apprehend(out, t, at_port=True)
 
     def _reach_sector(self, rows: np.ndarray, t: int) -> None:
@@ -933,7 +933,7 @@ class MigrationModel(mesa.Model):
         self._start_links(evade[sector_link >= 0], sector_link[sector_link >= 0], t)
         self._go_home(evade[sector_link < 0], t, S.GAVE_UP)
         # Queued families go home, or cross between ports the longer the expected wait.
-        in_queue = ~mpp & (fam.wait_reason[rows] == WaitReason.METERING)
+        in_queue = ~mpp & (fam.wait_reason[rows] == WAIT.METERING)
         queued, uq = rows[in_queue], u.compress(in_queue, axis=1)
         stays = uq[2] >= b.waiting_give_up
         self._go_home(queued[~stays], t, S.GAVE_UP)
@@ -944,7 +944,7 @@ class MigrationModel(mesa.Model):
         movers = queued[switch]
         sector_link = self._sector_link[fam.place[movers]]
         ok = sector_link >= 0
-        fam.wait_reason[movers[ok]] = WaitReason.NONE
+        fam.wait_reason[movers[ok]] = WAIT.NONE
         fam.evading[movers[ok]] = False
         self._start_links(movers[ok], sector_link[ok], t)
 
@@ -968,9 +968,9 @@ class MigrationModel(mesa.Model):
             self._waiting_scan = None
         n = len(c.places)
         reason = fam.wait_reason[waiting]
-        metering = waiting[reason == WaitReason.METERING]
+        metering = waiting[reason == WAIT.METERING]
         self.today["metering_queue"] = len(metering)
-        self.today["shelter_waiting"] = int((reason == WaitReason.SHELTER).sum())
+        self.today["shelter_waiting"] = int((reason == WAIT.SHELTER).sum())
         self.today["mx_detained"] = counts[S.DETAINED_MX]
         places = self.policy.detention_places
         self.today["mx_detention_capacity"] = places if np.isfinite(places) else np.nan

@@ -363,7 +363,7 @@ def test_a_riskier_link_carries_a_smaller_share_of_flow(tmp_path, tiny_scenario)
 def _route_probabilities_at(model: MigrationModel, place: str, variant: int) -> dict[str, float]:
     c = model.corridor
     i = c.index[place]
-    cum = model.route_cumulative[i, variant]
+    cum = model.route_cumulative[:, i, variant]
     prob = np.diff(np.r_[0.0, cum])
     return {c.places[c.link_dst[e]]: p for e, p in zip(c.out_links[i], prob, strict=True) if e >= 0}
 

@@ -70,8 +70,8 @@ def test_a_place_with_no_way_to_an_exit_costs_infinity_and_has_no_route():
     ctg = decisions.cost_to_go(graph, link_cost, exit_cost)
     assert ctg[:, 0].tolist() == [2.0, np.inf, 1.0, 0.0]
     cumulative = decisions.route_probabilities(graph, link_cost, ctg, scale=1.0)
-    assert cumulative[0, 0].tolist() == [0.0, 1.0]  # never the dead end
-    assert cumulative[1, 0, -1] == 0.0  # nowhere to go from the dead end
+    assert cumulative[:, 0, 0].tolist() == [0.0, 1.0]  # never the dead end
+    assert cumulative[-1, 1, 0] == 0.0  # nowhere to go from the dead end
     chosen = decisions.choose_links(
         np.random.default_rng(0), graph, cumulative, np.array([0, 0, 1]), np.zeros(3, int)
     )
@@ -98,4 +98,4 @@ def test_route_probabilities_are_the_logit_of_link_plus_onward_cost():
     cumulative = decisions.route_probabilities(graph, link_cost, ctg, scale=2.0)
     # Via 1 costs 2, via 2 costs 5: P(via 1) = 1 / (1 + exp(-3 / 2)).
     assert cumulative[0, 0, 0] == pytest.approx(1 / (1 + np.exp(-1.5)))
-    assert cumulative[0, 0, 1] == pytest.approx(1.0)
+    assert cumulative[1, 0, 0] == pytest.approx(1.0)
