@@ -124,6 +124,7 @@ class MigrationModel(mesa.Model):
         self.today: dict[str, float] = dict.fromkeys(SERIES, 0.0)
         self.policy = PolicyState.ordinary(self.corridor)
         self._policy_levels: list[float] | None = None  # lever intensities behind self.policy
+        self._solved: tuple[np.ndarray, np.ndarray] | None = None  # costs behind self.ctg
         self._ready_now = np.zeros(0, dtype=np.int64)
         self._waiting_scan: np.ndarray | None = None  # today's waiting families, once found
         self._pull_today = np.ones(n_places)
@@ -320,13 +321,6 @@ class MigrationModel(mesa.Model):
             outside = ~np.isin(border, self._smuggler_crossings())
             self._exit_closed[np.ix_(outside, modes == MODE.SMUGGLER)] = True
         self._asylum_scale = b.asylum_choice_scale_usd or 5 * b.choice_scale_usd
-        # Costs-to-go and route probabilities, and the costs they were last solved for (NaN:
-        # never solved).
-        n, v = len(c.places), decisions.N_VARIANTS
-        self._ctg = np.full((n, v), np.inf)
-        self._route_cumulative = np.zeros((c.out_links.shape[1], n, v))
-        self._solved_links = np.full((len(c.links), v), np.nan)
-        self._solved_exits = np.full((n, v), np.nan)
         self._wait_cost = (
             b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation
         ) * self._variant_informed[None, :]
@@ -338,11 +332,7 @@ class MigrationModel(mesa.Model):
         return np.array([self._place_id(n, "border_city", what, key) for n in names], dtype=int)
 
     def _update_costs(self) -> None:
-        """Today's generalised link and exit costs for every (mode, informed, risk) variant.
-
-        Costs-to-go and route probabilities follow from them when a family of a variant
-        decides (:meth:`_solve`).
-        """
+        """Generalised link costs and costs-to-go for every (mode, informed, risk) variant."""
         c, b, pol = self.corridor, self.behaviour, self.policy
         stop = np.array([1.0, pol.smuggled_interdiction, b.caravan_interdiction])[
             self._variant_modes
@@ -369,51 +359,30 @@ class MigrationModel(mesa.Model):
         exit_cost[self._border] = np.where(
             self._exit_closed, np.inf, np.minimum(by_port, by_sector)
         )
-        self._exit_cost = exit_cost
-        # A variant is solved again only if its costs changed since it was last solved:
-        # uninformed families' costs move only with the policy state, informed families'
-        # every day.
-        self._stale = (link_cost != self._solved_links).any(axis=0) | (
-            exit_cost != self._solved_exits
-        ).any(axis=0)
-
-    def _solve(self, variants: np.ndarray | None = None) -> None:
-        """Solve today's costs-to-go and route probabilities of variants whose costs changed.
-
-        Args:
-            variants: The variants of the families about to decide (default: every variant).
-                Variants nobody needs today (caravans, most days) wait until someone does.
-        """
-        stale = self._stale
-        if variants is not None:
-            needed = np.zeros_like(stale)
-            needed[variants] = True
-            stale = stale & needed
-        cols = np.flatnonzero(stale)
+        # Only variants whose costs changed since yesterday are solved again: uninformed
+        # families' costs move only with the policy state, informed families' every day.
+        first = self._solved is None
+        if first:
+            cols = np.arange(decisions.N_VARIANTS)
+            self.ctg = np.empty_like(exit_cost)
+            k = c.out_links.shape[1]
+            self.route_cumulative = np.empty((k, len(c.places), decisions.N_VARIANTS))
+        else:
+            last_links, last_exits = self._solved
+            cols = np.flatnonzero(
+                (link_cost != last_links).any(axis=0) | (exit_cost != last_exits).any(axis=0)
+            )
+        self._solved = (link_cost, exit_cost)
         if len(cols) == 0:
             return
-        links, exits = self.link_cost[:, cols], self._exit_cost[:, cols]
+        links = link_cost[:, cols]
         # Relaxed from the last costs-to-go, which are close (the same on an acyclic corridor).
-        ctg = decisions.cost_to_go(self._routes, links, exits, self._ctg[:, cols])
-        self._ctg[:, cols] = ctg
-        self._route_cumulative[:, :, cols] = decisions.route_probabilities(
-            self._routes, links, ctg, self.behaviour.choice_scale_usd
+        start = None if first else self.ctg[:, cols]
+        ctg = decisions.cost_to_go(self._routes, links, exit_cost[:, cols], start)
+        self.ctg[:, cols] = ctg
+        self.route_cumulative[:, :, cols] = decisions.route_probabilities(
+            self._routes, links, ctg, b.choice_scale_usd
         )
-        self._solved_links[:, cols] = links
-        self._solved_exits[:, cols] = exits
-        self._stale[cols] = False
-
-    @property
-    def ctg(self) -> np.ndarray:
-        """Today's perceived cost-to-go (USD) from each place to the border, per variant."""
-        self._solve()
-        return self._ctg
-
-    @property
-    def route_cumulative(self) -> np.ndarray:
-        """Today's cumulative route-choice probabilities, (out-link, place, variant)."""
-        self._solve()
-        return self._route_cumulative
 
     # -------------------------------------------------------------- leaving
     def _pull(self) -> np.ndarray:
@@ -514,10 +483,8 @@ class MigrationModel(mesa.Model):
     def _choose_route(self, rows: np.ndarray, t: int) -> None:
         fam = self.families
         self.decisions_taken += len(rows)
-        variants = self._variants(rows)
-        self._solve(variants)
         links = decisions.choose_links(
-            self.rng, self._routes, self._route_cumulative, fam.place[rows], variants
+            self.rng, self._routes, self.route_cumulative, fam.place[rows], self._variants(rows)
         )
         stuck = rows[links < 0]
         if len(stuck):  # nowhere useful to go: the family gives up
@@ -641,10 +608,9 @@ class MigrationModel(mesa.Model):
         fam, b = self.families, self.behaviour
         u = self.rng.random(len(rows))
         claim = 0.5 + fam.claim[rows]
-        variants = self._variants(rows)
-        self._solve(variants)
-        ctg = self._ctg.take(decisions.cells(self._ctg, fam.place[rows], variants))
-        go = b.value_in_us_usd * self._believed_release(rows) * claim - ctg
+        go = b.value_in_us_usd * self._believed_release(rows) * claim - self.ctg.take(
+            decisions.cells(self.ctg, fam.place[rows], self._variants(rows))
+        )
         with np.errstate(over="ignore"):
             p = 1.0 / (1.0 + np.exp(-(b.value_asylum_mx_usd * claim - go) / self._asylum_scale))
         return in_city & (u < p)
