@@ -57,6 +57,7 @@ PLACE_MEASURES = (
     "waiting", "metering_queue", "mpp_waiting", "us_apprehensions_families",
     "us_apprehensions_people", "us_port_arrivals_families", "us_holding", "mx_apprehensions",
 )  # fmt: skip
+_PLACE_ROW = {measure: i for i, measure in enumerate(PLACE_MEASURES)}
 
 
 class MigrationModel(mesa.Model):
@@ -134,6 +135,7 @@ class MigrationModel(mesa.Model):
         self._port_link, self._sector_link = self._links_at_border()
         c = self.corridor
         self._formal_crossing = (c.kind == KIND.CROSSING) & (c.group == "formal")  # visas
+        self._us_side = c.of_kind("us_port", "us_sector")
         self._new_place_day()
         self._mode_speed = np.array([1.0, 1.0, self.behaviour.caravan_speed])
         self._setup_cost_terms()
@@ -811,6 +813,8 @@ class MigrationModel(mesa.Model):
         fam = self.families
         served = [np.zeros(0, dtype=np.int64)]
         for port, queue in self._metering_queues.items():
+            if not queue:  # nobody queued (its credit was reset when the queue emptied)
+                continue
             cap = min(self.policy.metering_cap[port], self.behaviour.us_port_capacity)
             out = self._take(port, queue, cap, lambda r, p=port: self._in_queue(r, p))
             fam.place[out] = port
@@ -951,7 +955,7 @@ class MigrationModel(mesa.Model):
     # ------------------------------------------------------------ recording
     def _place_count(self, measure: str, places: np.ndarray, weights=None) -> None:
         counts = np.bincount(places, weights=weights, minlength=len(self.corridor.places))
-        self._place_today[measure] += counts
+        self._place_today[_PLACE_ROW[measure]] += counts
 
     def _record_day(self) -> None:
         fam, c = self.families, self.corridor
@@ -975,15 +979,15 @@ class MigrationModel(mesa.Model):
         places = self.policy.detention_places
         self.today["mx_detention_capacity"] = places if np.isfinite(places) else np.nan
         self.today["us_holding"] = counts[S.APPREHENDED_US]
-        cap = self.policy.holding_capacity[c.of_kind("us_port", "us_sector")].sum()
+        cap = self.policy.holding_capacity[self._us_side].sum()
         self.today["us_holding_capacity"] = cap if np.isfinite(cap) else np.nan
-        pt = self._place_today
-        pt["waiting"] += np.bincount(fam.place[waiting], minlength=n)
-        pt["metering_queue"] += np.bincount(fam.place[metering], minlength=n)
+        pt, row = self._place_today, _PLACE_ROW
+        pt[row["waiting"]] += np.bincount(fam.place[waiting], minlength=n)
+        pt[row["metering_queue"]] += np.bincount(fam.place[metering], minlength=n)
         mpp = waiting[fam.state[waiting] == S.RETURNED_MPP]
-        pt["mpp_waiting"] += np.bincount(fam.place[mpp], minlength=n)
-        pt["us_holding"] += self.holding
-        self._place_series.append(np.stack([pt[m] for m in PLACE_MEASURES]))
+        pt[row["mpp_waiting"]] += np.bincount(fam.place[mpp], minlength=n)
+        pt[row["us_holding"]] += self.holding
+        self._place_series.append(pt)
         self._new_place_day()
         # Expected metering wait at each port (queued families over the day's cap), for
         # tomorrow's decisions.
@@ -992,8 +996,7 @@ class MigrationModel(mesa.Model):
         self._port_wait = queued / np.maximum(cap, 1e-9)
 
     def _new_place_day(self) -> None:
-        n = len(self.corridor.places)
-        self._place_today = {m: np.zeros(n) for m in PLACE_MEASURES}
+        self._place_today = np.zeros((len(PLACE_MEASURES), len(self.corridor.places)))
 
     # ------------------------------------------------------------ public API
     def _make_agents(self) -> None:
