@@ -76,7 +76,13 @@ def main() -> None:
         type=float,
         help="families a year for the per-agent reference (default: the smallest size)",
     )
-    parser.add_argument("--one", nargs=2, metavar=("SIZE", "REFERENCE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--one",
+        nargs=2,
+        metavar=("SIZE", "REFERENCE"),
+        help="run one size in this process and print its figures as JSON (REFERENCE 1: the "
+        "per-agent reference, 0: migsim); for profilers and instruction counts",
+    )
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(float(args.one[0]), args.days, args.one[1] == "1")))
