@@ -36,7 +36,6 @@ class RouteGraph:
 
     Attributes:
         out_links: Links out of each place, padded with -1, shape (N, K).
-        dst: Link end place ids, shape (E,).
         places: Places a route may pass through (not terminal, with links out).
         links: The links out of those places, grouped by place.
         starts: Where each of those places' links begin in ``links``.
@@ -48,7 +47,6 @@ class RouteGraph:
     """
 
     out_links: np.ndarray
-    dst: np.ndarray
     places: np.ndarray
     links: np.ndarray
     starts: np.ndarray
@@ -79,7 +77,6 @@ class RouteGraph:
         safe = np.maximum(out_links, 0)
         return cls(
             out_links=out_links,
-            dst=dst,
             places=places,
             links=links,
             starts=np.concatenate(([0], np.cumsum(degree[places])[:-1])).astype(np.intp),

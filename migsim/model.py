@@ -283,18 +283,17 @@ class MigrationModel(mesa.Model):
         self._risk_weight = np.asarray(b.risk_aversion, dtype=float)
         rw = self._risk_weight[np.tile(np.arange(3), 6)]
         self._variant_rw = rw
-        days = np.ceil(c.link_days[:, None] / self._mode_speed[modes][None, :])
+        # Each link's days and fare by travel mode (smugglers pay their families' fares).
+        self._link_days = np.ceil(c.link_days[:, None] / self._mode_speed[None, :]).astype(int)
+        smuggled = np.arange(3) == MODE.SMUGGLER
+        self._link_fares = np.where(smuggled, 0.0, c.link_cost[:, None]).astype(np.float32)
+        days = self._link_days[:, modes]
         pays = (modes != MODE.SMUGGLER).astype(float)
         vic = self._victimisation_by_mode[modes]
         # A smuggler chooses a smuggled family's route: a day costs the smuggler its daily
         # outlay (safe houses, food, transport, payments to the groups controlling the road).
         per_day = np.where(modes == MODE.SMUGGLER, b.smuggler_cost_per_day_usd, b.value_of_time_usd)
         self._time_and_money = per_day[None, :] * days + pays[None, :] * c.link_cost[:, None]
-        # Each link's days and fare by travel mode (smugglers pay their families' fares).
-        speed = self._mode_speed[None, :]
-        self._link_days = np.ceil(c.link_days[:, None] / speed).astype(np.int64)
-        smuggled = np.arange(3) == MODE.SMUGGLER
-        self._link_fares = np.where(smuggled, 0.0, c.link_cost[:, None]).astype(np.float32)
         # Days home by bus (~400 km a day, roads 1.3 times the great circle) from any place.
         lat, lon = c.lat, c.lon
         km = _km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
@@ -307,7 +306,7 @@ class MigrationModel(mesa.Model):
         border = c.of_kind("border_city")
         self._border = border
         self._exit_template = np.full((len(c.places), decisions.N_VARIANTS), np.inf)
-        self._exit_template[c.of_kind("us_port", "us_sector")] = 0.0
+        self._exit_template[self._us_side] = 0.0
         terminal = np.zeros(len(c.places), dtype=bool)
         terminal[border] = True
         self._routes = decisions.RouteGraph.build(c.out_links, c.link_dst, terminal)
