@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from migsim.agents import Family, FamilyState, TravelMode
 from migsim.corridor import LINK_COLUMNS, LINK_MODES, PLACE_COLUMNS, Corridor, load_corridor
 from migsim.errors import InputError
+from migsim.families import plain
 from migsim.model import MigrationModel
 from migsim.results import Results
 from migsim.scenario import load_scenario
@@ -520,6 +521,17 @@ def test_uninformed_families_know_only_ordinary_conditions(tiny_run):
 
 
 # ------------------------------------------------------------------------------ results
+def test_plain_state_codes_find_the_same_families_as_the_states(tiny_run):
+    codes = plain(FamilyState)
+    fam = tiny_run.families
+    column = fam.state[: fam.n]
+    for state in FamilyState:
+        code = getattr(codes, state.name)
+        assert type(code) is int and code == state
+        assert np.array_equal(column == code, column == state)
+        assert (column == code).sum() == fam.counts[state]
+
+
 def test_summary_state_totals_equal_families_created(tiny_run):
     results = tiny_run.results()
     created = tiny_run.families.n
