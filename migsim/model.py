@@ -136,8 +136,10 @@ class MigrationModel(mesa.Model):
         c = self.corridor
         self._formal_crossing = (c.kind == KIND.CROSSING) & (c.group == "formal")  # visas
         self._us_side = c.of_kind("us_port", "us_sector")
+        # Days home by bus (~400 km a day, roads 1.3 times the great circle) from any place.
+        km = _km(c.lat[:, None], c.lon[:, None], c.lat[None, :], c.lon[None, :])
+        self._days_home = 1 + (1.3 * km / 400).astype(np.int64)
         self._new_place_day()
-        self._mode_speed = np.array([1.0, 1.0, self.behaviour.caravan_speed])
         self._setup_cost_terms()
         reporters = {name: _reader(name) for name in SERIES}
         reporters.update({f"state_{s.label}": _state_reader(s) for s in FamilyState})
@@ -284,7 +286,8 @@ class MigrationModel(mesa.Model):
         rw = self._risk_weight[np.tile(np.arange(3), 6)]
         self._variant_rw = rw
         # Each link's days and fare by travel mode (smugglers pay their families' fares).
-        self._link_days = np.ceil(c.link_days[:, None] / self._mode_speed[None, :]).astype(int)
+        speed = np.array([1.0, 1.0, b.caravan_speed])
+        self._link_days = np.ceil(c.link_days[:, None] / speed[None, :]).astype(int)
         smuggled = np.arange(3) == MODE.SMUGGLER
         self._link_fares = np.where(smuggled, 0.0, c.link_cost[:, None]).astype(np.float32)
         days = self._link_days[:, modes]
@@ -294,10 +297,6 @@ class MigrationModel(mesa.Model):
         # outlay (safe houses, food, transport, payments to the groups controlling the road).
         per_day = np.where(modes == MODE.SMUGGLER, b.smuggler_cost_per_day_usd, b.value_of_time_usd)
         self._time_and_money = per_day[None, :] * days + pays[None, :] * c.link_cost[:, None]
-        # Days home by bus (~400 km a day, roads 1.3 times the great circle) from any place.
-        lat, lon = c.lat, c.lon
-        km = _km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-        self._days_home = 1 + (1.3 * km / 400).astype(np.int64)
         self._harm = (
             b.harm_usd * c.link_victimisation[:, None] * vic[None, :]
             + b.death_usd * c.link_death[:, None]
