@@ -21,12 +21,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from migsim.model import MigrationModel
+    from migsim.outfolder import check_replaceable
+    from migsim.results import RUN_FILES
     from migsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, days=args.days, seed=args.seed)
     out = Path(args.out) if args.out else Path("results") / Path(scenario.path).stem
-    if out.exists() and not out.is_dir():
-        raise InputError(out, "exists and is not a folder; give another --out")
+    check_replaceable(out, RUN_FILES, "results")  # before the run, not after
     model = MigrationModel(scenario, families_per_year=args.families_per_year)
     with tqdm(total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet) as bar:
         for _ in range(scenario.days):
@@ -124,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"migsim: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the machine, not the input: a full disk, a read-only folder
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"migsim: error: {where}{exc.strerror or exc}; nothing was written", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("migsim: interrupted; nothing was written", file=sys.stderr)
         return 130

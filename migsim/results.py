@@ -15,14 +15,13 @@ Files written by :meth:`Results.write` (and ``migsim run``):
 
 :meth:`Results.read` loads such a folder back (for maps, animations and comparisons).
 
-The folder is written in full or not at all: files go to a temporary folder renamed at the end.
+The folder is written in full or not at all (:mod:`migsim.outfolder`), and an existing folder
+is replaced only if it holds nothing but a run's results.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,11 +33,29 @@ import yaml
 
 from migsim.agents import FamilyState
 from migsim.corridor import LINK_MODES, PLACE_KINDS, Corridor, load_corridor
+from migsim.outfolder import write_folder
 
 if TYPE_CHECKING:
     from migsim.model import MigrationModel
 
 S = FamilyState
+
+# Everything migsim writes into a run's results folder (``migsim run``, ``map``, ``animate``):
+# a folder holding anything else is a user's and is never replaced.
+RUN_FILES: tuple[str, ...] = (
+    "daily.parquet",
+    "place_series.parquet",
+    "link_flows.parquet",
+    "summary.csv",
+    "scenario.yaml",
+    "journey_days.npy",
+    "corridor",
+    "routes.png",
+    "series.png",
+    "compare_*.png",
+    "animation.gif",
+    "animation.mp4",
+)
 
 
 @dataclass
@@ -271,11 +288,13 @@ class Results:
         return "\n".join(lines)
 
     def write(self, out: str | Path, *, plots: bool = True) -> Path:
-        """Write every output to ``out`` (replacing it), all at once or not at all."""
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
+        """Write every output to ``out``, all at once or not at all.
+
+        An existing ``out`` is replaced only if it holds nothing but a run's results (see
+        :data:`RUN_FILES`); otherwise :class:`~migsim.errors.InputError` says so.
+        """
+
+        def fill(tmp: Path) -> None:
             self.daily.to_parquet(tmp / "daily.parquet")
             self.place_series.to_parquet(tmp / "place_series.parquet")
             self.link_flows.to_parquet(tmp / "link_flows.parquet")
@@ -286,13 +305,8 @@ class Results:
                 Corridor(self.graph).write(tmp / "corridor")
             if plots:
                 self.plot(tmp)
-            if out.exists():
-                shutil.rmtree(out)
-            tmp.rename(out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+
+        return write_folder(out, fill, names=RUN_FILES, what="results")
 
     def plot(self, folder: str | Path) -> None:
         """Draw ``routes.png`` and ``series.png`` into a folder."""

@@ -17,11 +17,11 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from migsim.experiments.design import design_points
 from migsim.experiments.spec import Experiment
+from migsim.outfolder import process_gone
 
 # Columns that identify a run, before its parameters and outcomes.
 ID_COLUMNS = ("run_id", "experiment", "scenario", "scenario_file", "point", "replicate", "seed",
@@ -205,21 +205,6 @@ def execute_run(run: Run, setup: Setup) -> dict[str, Any]:
     return row
 
 
-def _gone(pid: int) -> bool:
-    """Whether a process has exited (a zombie counts as exited)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    try:
-        return "State:\tZ" in status.read_text()
-    except OSError:
-        return False
-
-
 def watch_parent(pid: int, every_s: float = 1.0) -> None:
     """In a pool worker: exit as soon as the process that started the experiment is gone.
 
@@ -228,7 +213,7 @@ def watch_parent(pid: int, every_s: float = 1.0) -> None:
     """
 
     def watch() -> None:
-        while not _gone(pid):
+        while not process_gone(pid):
             time.sleep(every_s)
         os._exit(1)
 
