@@ -1,4 +1,4 @@
-"""Families as Mesa agents, and the states a family can be in.
+"""Families as Mesa agents: each a read-only view of one row of the family table.
 
 A family's hot state lives in the model's :class:`~migsim.families.FamilyTable` (numpy arrays,
 so that decisions are taken for many families at once); a :class:`Family` agent is the Mesa
@@ -7,55 +7,12 @@ view of one row of that table, so ``model.agents`` can be filtered and inspected
 
 from __future__ import annotations
 
-from enum import IntEnum
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
-if TYPE_CHECKING:
-    from migsim.model import MigrationModel
+from migsim.families import FamilyState, TravelMode, WaitReason
 
-
-class FamilyState(IntEnum):
-    """Every family is in exactly one of these states (see docs/odd.md for the transitions)."""
-
-    AT_ORIGIN = 0
-    TRAVELLING = 1
-    AT_PLACE = 2
-    WAITING = 3
-    DETAINED_MX = 4
-    DEPORTED = 5
-    ASYLUM_MX = 6
-    CROSSED_US = 7
-    APPREHENDED_US = 8
-    RELEASED_US = 9
-    RETURNED_MPP = 10
-    REMOVED = 11
-    EVADED_US = 12
-    GAVE_UP = 13
-    DIED = 14
-
-    @property
-    def label(self) -> str:
-        """The state's name in lower case, as used in output columns."""
-        return self.name.lower()
-
-
-class TravelMode(IntEnum):
-    """How a family travels."""
-
-    ALONE = 0
-    SMUGGLER = 1
-    CARAVAN = 2
-
-
-class WaitReason(IntEnum):
-    """Why a family in state ``waiting`` waits."""
-
-    NONE = 0
-    METERING = 1
-    SHELTER = 2
+__all__ = ["Family", "FamilyState", "TravelMode", "WaitReason", "RISK_ATTITUDES"]
 
 
 RISK_ATTITUDES = ("bold", "moderate", "cautious")
@@ -68,9 +25,7 @@ class Family(mesa.Agent):
     :class:`FamilyState`; ``place`` is the name of the place it is at, or last left.
     """
 
-    model: MigrationModel
-
-    def __init__(self, model: MigrationModel, row: int) -> None:
+    def __init__(self, model: mesa.Model, row: int) -> None:
         super().__init__(model)
         self.row = row
 
@@ -140,8 +95,8 @@ class Family(mesa.Agent):
     @property
     def knows(self) -> dict[str, float]:
         """What the family believes: interdiction at each enforcement place, release odds."""
-        info = self.model.information
-        return info.beliefs(self.row)
+        fam = self.model.families
+        return self.model.information.beliefs(bool(fam.informed[self.row]), fam.origin[self.row])
 
     def step(self) -> None:
         """Take this family's day on its own, the plain per-agent way.
@@ -154,9 +109,9 @@ class Family(mesa.Agent):
         model, row = self.model, np.array([self.row])
         fam = model.families
         if fam.wake[self.row] == model.day:
-            model._handle(row, model.day)
+            model.journey.handle(row, model.day)
         if fam.state[self.row] in (FamilyState.WAITING, FamilyState.RETURNED_MPP):
-            model._waiting_hazards(model.day, row)
+            model.border.waiting_day(model.day, row)
 
     def __repr__(self) -> str:
         return f"<Family {self.unique_id} {self.state.label} at {self.place} from {self.origin}>"

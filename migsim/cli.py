@@ -24,6 +24,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from migsim.outfolder import check_replaceable
     from migsim.results import RUN_FILES
     from migsim.scenario import load_scenario
+    from migsim.viz.pictures import draw_run
 
     scenario = load_scenario(args.scenario, days=args.days, seed=args.seed)
     out = Path(args.out) if args.out else Path("results") / Path(scenario.path).stem
@@ -35,7 +36,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             bar.update(1)
             bar.set_postfix(families=f"{model.families_created:,}", refresh=False)
     results = model.results()
-    results.write(out, plots=not args.no_plots)
+    results.write(out, pictures=None if args.no_plots else draw_run)
     if not args.quiet:
         print(results.format_summary())
         print(f"\nResults in {out}/: daily.parquet, place_series.parquet, link_flows.parquet,")

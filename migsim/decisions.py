@@ -27,6 +27,73 @@ def variant(mode: np.ndarray, informed: np.ndarray, risk_class: np.ndarray) -> n
     return mode.astype(np.int64) * 6 + informed.astype(np.int64) * 3 + risk_class
 
 
+def variant_layout() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Travel mode, informed flag and risk class of each of the variants, in column order.
+
+    The inverse of :func:`variant`: ``variant(*variant_layout()) == arange(N_VARIANTS)``.
+    """
+    columns = np.arange(N_VARIANTS)
+    return columns // 6, (columns // 3) % 2 == 1, columns % 3
+
+
+# The border decision's options, in the columns of :func:`border_utilities`.
+BORDER_OPTIONS = ("queue at port", "surrender", "evade", "asylum in Mexico", "shelter", "home")
+QUEUE, SURRENDER, EVADE, ASYLUM_MX, SHELTER, HOME = range(len(BORDER_OPTIONS))
+
+
+def border_utilities(
+    *,
+    asylum_value: np.ndarray,
+    has_port: np.ndarray,
+    has_sector: np.ndarray,
+    port_wait_cost: np.ndarray,
+    crossing_harm: np.ndarray,
+    evade_value: float,
+    evade_harm_factor: float,
+    evade_fee: np.ndarray,
+    asylum_mx_value: np.ndarray,
+    shelter_share: float,
+    shelter_cost: float,
+) -> np.ndarray:
+    """Utilities (USD) of the options at a border city, one row a family (``-inf``: none).
+
+    Args:
+        asylum_value: Believed value of claiming asylum in the US.
+        has_port: Whether the city has a port.
+        has_sector: Whether it has a Border Patrol sector to cross into.
+        port_wait_cost: Cost of the expected metering wait at the port.
+        crossing_harm: Risk-weighted harm of crossing between ports.
+        evade_value: Value of evading Border Patrol (value in the US × chance it works).
+        evade_harm_factor: Harm of evading as a multiple of crossing to surrender.
+        evade_fee: A smuggler's extra fee to evade (0 for families without one).
+        asylum_mx_value: Value of claiming asylum in Mexico.
+        shelter_share: Share of the asylum value kept by waiting a week in a shelter.
+        shelter_cost: Cost of that week.
+
+    Returns:
+        Shape (families, 6), columns in :data:`BORDER_OPTIONS` order.
+    """
+    return np.stack(
+        [
+            np.where(has_port, asylum_value - port_wait_cost, -np.inf),
+            np.where(has_sector, asylum_value - crossing_harm, -np.inf),
+            np.where(
+                has_sector, evade_value - evade_harm_factor * crossing_harm - evade_fee, -np.inf
+            ),
+            asylum_mx_value,
+            shelter_share * asylum_value - shelter_cost,
+            np.zeros(len(asylum_value)),
+        ],
+        axis=1,
+    )
+
+
+def stay_probability(value_here: np.ndarray, value_going_on: np.ndarray, scale: float):
+    """Logit chance of taking what is on offer here over going on (both in USD)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-(value_here - value_going_on) / scale))
+
+
 @dataclass(frozen=True)
 class RouteGraph:
     """A corridor's links laid out once for the daily costs-to-go and route choices.
@@ -198,15 +265,20 @@ def logit_choice(rng: np.random.Generator, utility: np.ndarray, scale: float) ->
 
 
 def hire_smuggler(
-    rng: np.random.Generator, money: np.ndarray, risk_class: np.ndarray, fee: float
+    rng: np.random.Generator,
+    money: np.ndarray,
+    risk_class: np.ndarray,
+    fee: float,
+    money_scale: float = 1500.0,
+    caution: float = 0.8,
 ) -> np.ndarray:
     """Whether each departing family hires a smuggler.
 
     Families must be able to pay the fee; cautious families are likelier to hire one. The
-    probability is ``sigmoid((money - fee) / 1500 + 0.8 (risk_class - 1))``.
+    probability is ``sigmoid((money - fee) / money_scale + caution (risk_class - 1))``.
     """
     u = rng.random(len(money))
-    p = 1.0 / (1.0 + np.exp(-((money - fee) / 1500.0 + 0.8 * (risk_class - 1.0))))
+    p = 1.0 / (1.0 + np.exp(-((money - fee) / money_scale + caution * (risk_class - 1.0))))
     return (u < p) & (money >= fee)
 
 

@@ -1,17 +1,63 @@
-"""The family table: every family's hot state as numpy columns, changed in batches.
+"""The family table: states, every family's hot state as numpy columns, and their verbs.
+
+The states a family can be in are declared here; the table's verbs change them in batches.
 
 All state changes go through :meth:`FamilyTable.set_state`, which keeps a running count per
-state, so the counts always sum to the families created.
+state, so the counts always sum to the families created; :meth:`FamilyTable.schedule` gives
+families their next event day; a :class:`ServiceQueue` serves queued families first in, first
+out, at a daily capacity (metering at a port, Mexico's deportations).
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
 from enum import IntEnum
 from types import SimpleNamespace
 
 import numpy as np
 
-from migsim.agents import FamilyState
+
+class FamilyState(IntEnum):
+    """Every family is in exactly one of these states (see docs/odd.md for the transitions)."""
+
+    AT_ORIGIN = 0
+    TRAVELLING = 1
+    AT_PLACE = 2
+    WAITING = 3
+    DETAINED_MX = 4
+    DEPORTED = 5
+    ASYLUM_MX = 6
+    CROSSED_US = 7
+    APPREHENDED_US = 8
+    RELEASED_US = 9
+    RETURNED_MPP = 10
+    REMOVED = 11
+    EVADED_US = 12
+    GAVE_UP = 13
+    DIED = 14
+
+    @property
+    def label(self) -> str:
+        """The state's name in lower case, as used in output columns."""
+        return self.name.lower()
+
+
+class TravelMode(IntEnum):
+    """How a family travels."""
+
+    ALONE = 0
+    SMUGGLER = 1
+    CARAVAN = 2
+
+
+class WaitReason(IntEnum):
+    """Why a family in state ``waiting`` waits."""
+
+    NONE = 0
+    METERING = 1
+    SHELTER = 2
+
 
 N_STATES = len(FamilyState)
 
@@ -90,6 +136,10 @@ class FamilyTable:
         self.counts[state] += len(rows)
         self.state[rows] = state
 
+    def schedule(self, rows: np.ndarray, days: np.ndarray | int) -> None:
+        """Give families their next event day (a later call replaces an earlier one)."""
+        self.wake[rows] = days
+
     def in_state(self, state: FamilyState, *others: FamilyState) -> np.ndarray:
         """Rows of families currently in any of the given states."""
         column = self.state[: self.n]
@@ -101,6 +151,44 @@ class FamilyTable:
     def state_counts(self) -> dict[str, int]:
         """Families per state, by state label."""
         return {s.label: int(self.counts[s]) for s in FamilyState}
+
+
+class ServiceQueue:
+    """Families queued for a service with a daily capacity, served first in, first out.
+
+    Families join in batches (one array of rows a day); a fractional capacity carries over
+    (0.5 a day serves one family every other day) while families are queued, and unused
+    capacity does not build up.
+    """
+
+    def __init__(self) -> None:
+        self.batches: deque[np.ndarray] = deque()
+        self.credit = 0.0
+
+    def __bool__(self) -> bool:
+        return bool(self.batches)
+
+    def join(self, rows: np.ndarray) -> None:
+        """Queue families at the back."""
+        self.batches.append(rows)
+
+    def take(self, capacity: float, still: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Take up to a day's capacity of rows, of those ``still`` queued, in queue order."""
+        credit = self.credit + min(capacity, 1e12)
+        need = int(credit)
+        taken: list[np.ndarray] = []
+        queue = self.batches
+        while queue and need > 0:
+            chunk = queue.popleft()
+            chunk = chunk[still(chunk)]
+            if len(chunk) > need:
+                queue.appendleft(chunk[need:])
+                chunk = chunk[:need]
+            taken.append(chunk)
+            need -= len(chunk)
+        served = sum(len(c) for c in taken)
+        self.credit = min(credit - served, 1.0) if queue else 0.0
+        return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
 
 
 def plain(codes: type[IntEnum]) -> SimpleNamespace:

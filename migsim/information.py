@@ -12,12 +12,11 @@ beliefs about the US set their departure hazard.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from migsim.model import MigrationModel
+from migsim.corridor import Corridor
+from migsim.scenario import Behaviour
 
 
 class Information:
@@ -30,9 +29,8 @@ class Information:
         settled: Families from each origin living in the US (released or evaded).
     """
 
-    def __init__(self, model: MigrationModel) -> None:
-        corridor, behaviour = model.corridor, model.spec.behaviour
-        self.model = model
+    def __init__(self, corridor: Corridor, behaviour: Behaviour, rng: np.random.Generator) -> None:
+        self.corridor, self.behaviour, self.rng = corridor, behaviour, rng
         n = len(corridor.places)
         self.lag = behaviour.info_lag_days
         self.smoothing = behaviour.info_smoothing
@@ -66,7 +64,7 @@ class Information:
 
     def end_day(self) -> None:
         """Send today's news on its way and let news from ``lag`` days ago change beliefs."""
-        rng = self.model.rng
+        rng = self.rng
         self._pending.append((self.passed, self.stopped, self.successes, self.failures))
         self._reset_today(len(self.passed))
         # Always draw the noise, so the random stream does not depend on what happened.
@@ -87,18 +85,20 @@ class Information:
             heard, (1 - a) * self.release + a * np.minimum(share, 1.0), self.release
         )
 
-    def beliefs(self, row: int) -> dict[str, float]:
-        """What one family believes: stop chances at enforcement places and release odds."""
-        model = self.model
-        fam, corridor = model.families, model.corridor
-        informed = bool(fam.informed[row])
+    def beliefs(self, informed: bool, origin: int) -> dict[str, float]:
+        """What a family believes: stop chances at enforcement places and release odds.
+
+        Args:
+            informed: Whether the family hears current news.
+            origin: Its origin's place id.
+        """
+        corridor = self.corridor
         source = self.interdiction if informed else corridor.base_interdiction
         out = {
             f"stopped at {corridor.places[i]}": float(source[i])
             for i in corridor.of_kind("crossing", "checkpoint")
         }
-        origin = fam.origin[row]
         out["stay in the US"] = float(
-            self.release[origin] if informed else model.spec.behaviour.release_prior
+            self.release[origin] if informed else self.behaviour.release_prior
         )
         return out

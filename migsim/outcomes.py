@@ -1,6 +1,7 @@
 """Outcome measures of a run: the figures experiments, comparisons and calibration keep.
 
-Scalar outcomes (:data:`OUTCOMES`) summarise a whole run; :func:`monthly` gives the monthly
+Scalar outcomes (:data:`OUTCOMES`, the ledger's measures marked as outcomes) summarise a
+whole run; :func:`monthly` gives the monthly
 series that observed data are reported in. Family-unit counts in US data are people, so the
 ``*_people`` measures use each family's size.
 """
@@ -9,51 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
+from migsim.ledger import DAILY, RUN, Measure
 from migsim.results import Results
 
 
-def _total(column: str) -> Callable[[Results], float]:
-    return lambda r: float(r.daily[column].sum())
+def _reader(measure: Measure) -> Callable[[Results], float]:
+    return lambda r: r.figure(measure)
 
 
-def _peak(column: str) -> Callable[[Results], float]:
-    return lambda r: float(r.daily[column].max()) if len(r.daily) else 0.0
+def _outcome_name(measure: Measure) -> str:
+    return f"peak_{measure.name}" if measure.outcome == "peak" else measure.name
 
 
-def _share_reaching_us(r: Results) -> float:
-    return len(r.journey_days) / r.families_created if r.families_created else 0.0
-
-
-def _mean_journey(r: Results) -> float:
-    return float(np.mean(r.journey_days)) if len(r.journey_days) else float("nan")
-
-
+# Every measure the ledger marks as an outcome: name -> (reader, meaning).
 OUTCOMES: dict[str, tuple[Callable[[Results], float], str]] = {
-    "families_created": (lambda r: float(r.families_created), "families that set off"),
-    "departures": (_total("departures"), "departures, including new attempts"),
-    "us_apprehensions_families": (_total("us_apprehensions_families"), "families, between ports"),
-    "us_apprehensions_people": (_total("us_apprehensions_people"), "people in family units"),
-    "us_port_arrivals_families": (_total("us_port_arrivals_families"), "families at ports"),
-    "us_releases": (_total("us_releases"), "families released into the US"),
-    "mpp_returns": (_total("mpp_returns"), "families returned to Mexico to wait"),
-    "us_removals": (_total("us_removals"), "families removed from the US"),
-    "evaded": (_total("evaded"), "families who evaded Border Patrol"),
-    "mx_apprehensions": (_total("mx_apprehensions"), "families apprehended in Mexico"),
-    "mx_apprehensions_people": (_total("mx_apprehensions_people"), "people apprehended in Mexico"),
-    "deportations": (_total("deportations"), "families deported by Mexico"),
-    "deportations_people": (_total("deportations_people"), "people deported by Mexico"),
-    "asylum_claims_mx": (_total("asylum_claims_mx"), "families claiming asylum in Mexico"),
-    "deaths": (_total("deaths"), "families in which someone died"),
-    "victimisation_incidents": (_total("victimisation_incidents"), "crimes suffered"),
-    "peak_mpp_waiting": (_peak("mpp_waiting"), "most families waiting under MPP"),
-    "peak_metering_queue": (_peak("metering_queue"), "most families in port queues"),
-    "peak_us_holding": (_peak("us_holding"), "most families in Border Patrol custody"),
-    "smuggler_revenue_usd": (_total("smuggler_revenue_usd"), "USD paid to smugglers"),
-    "mean_journey_days": (_mean_journey, "days from departure to reaching the US"),
-    "share_reaching_us": (_share_reaching_us, "share of families created reaching the US"),
+    _outcome_name(m): (_reader(m), m.meaning) for m in (*DAILY, *RUN) if m.outcome
 }
 
 
@@ -63,11 +36,8 @@ def scalar_outcomes(results: Results, names: list[str] | None = None) -> dict[st
     return {name: OUTCOMES[name][0](results) for name in names}
 
 
-MONTHLY_COLUMNS = (
-    "us_apprehensions_families", "us_apprehensions_people", "us_port_arrivals_people",
-    "mx_apprehensions", "mx_apprehensions_people", "deportations", "deportations_people",
-    "asylum_claims_mx", "mpp_returns", "deaths", "departures",
-)  # fmt: skip
+MONTHLY_COLUMNS = tuple(m.name for m in DAILY if m.monthly == "sum")
+MONTHLY_STOCKS = tuple(m.name for m in DAILY if m.monthly == "last")
 
 
 def monthly(results: Results) -> pd.DataFrame:
@@ -79,7 +49,7 @@ def monthly(results: Results) -> pd.DataFrame:
     daily = results.daily
     month = daily.index.to_period("M")
     sums = daily[list(MONTHLY_COLUMNS)].groupby(month).sum()
-    ends = daily[["metering_queue", "mpp_waiting"]].groupby(month).last()
+    ends = daily[list(MONTHLY_STOCKS)].groupby(month).last()
     out = sums.join(ends)
     out.index.name = "month"
     return out

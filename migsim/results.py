@@ -2,7 +2,7 @@
 
 Files written by :meth:`Results.write` (and ``migsim run``):
 
-- ``daily.parquet``: one row a day, a column per series (see ``migsim.model.SERIES``) and per
+- ``daily.parquet``: one row a day, a column per series (see :data:`migsim.ledger.DAILY`) and per
   state (``state_<name>``, families in that state at the end of the day);
 - ``place_series.parquet``: tidy ``date, place, kind, measure, value`` (waiting families per
   border city, apprehensions per sector and port, …), non-zero values only;
@@ -11,7 +11,7 @@ Files written by :meth:`Results.write` (and ``migsim run``):
 - ``journey_days.npy``: days from setting off to first reaching the US, per family that did;
 - ``summary.csv``: the end-of-run summary table; ``scenario.yaml``: the exact scenario run,
   whose corridor is copied beside it into ``corridor/`` so the folder is self-contained;
-- ``routes.png`` and ``series.png``.
+- ``routes.png`` and ``series.png``, drawn by :mod:`migsim.viz.pictures` when asked.
 
 :meth:`Results.read` loads such a folder back (for maps, animations and comparisons).
 
@@ -22,21 +22,20 @@ is replaced only if it holds nothing but a run's results.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import mesa
 import networkx as nx
 import numpy as np
 import pandas as pd
 import yaml
 
-from migsim.agents import FamilyState
 from migsim.corridor import LINK_MODES, PLACE_KINDS, Corridor, load_corridor
+from migsim.families import FamilyState
+from migsim.ledger import DAILY, PLACE_MEASURES, RUN, Measure
 from migsim.outfolder import write_folder
-
-if TYPE_CHECKING:
-    from migsim.model import MigrationModel
 
 S = FamilyState
 
@@ -81,22 +80,17 @@ class Results:
     scenario_yaml: str
     title: str
     graph: nx.DiGraph | None = None
-    model: MigrationModel | None = None
+    model: mesa.Model | None = None
 
     @classmethod
-    def from_model(cls, model: MigrationModel) -> Results:
+    def from_model(cls, model: mesa.Model) -> Results:
         """Collect the results of a model that has run."""
-        from migsim.model import PLACE_MEASURES
-
         c = model.corridor
         days = model.day
         dates = pd.date_range(model.spec.start, periods=days, freq="D", name="date")
         daily = model.datacollector.get_model_vars_dataframe().iloc[:days].copy()
         daily.index = dates
-        if days:
-            cube = np.stack(model._place_series)  # (day, measure, place)
-        else:
-            cube = np.zeros((0, len(PLACE_MEASURES), len(c.places)))
+        cube = model.ledger.place_cube(days)  # (day, measure, place)
         d, m, p = np.nonzero(cube)
         place_series = pd.DataFrame(
             {
@@ -194,74 +188,36 @@ class Results:
         last = ps[(ps["measure"] == "waiting") & (ps["date"] == ps["date"].max())]
         return last.groupby("place", observed=True)["value"].sum()
 
+    def run_figure(self, name: str) -> float:
+        """One of the whole-run figures declared in :data:`migsim.ledger.RUN`."""
+        created, reached = self.families_created, len(self.journey_days)
+        if name == "families_created":
+            return float(created)
+        if name == "share_reaching_us":
+            return reached / created if created else 0.0
+        if name == "mean_journey_days":
+            return float(np.mean(self.journey_days)) if reached else float("nan")
+        raise KeyError(name)
+
+    def figure(self, measure: Measure) -> float:
+        """A measure over the run: a flow's total, a stock's peak, or a whole-run figure."""
+        if measure in RUN:
+            return self.run_figure(measure.name)
+        column = self.daily[measure.name] if len(self.daily) else pd.Series(dtype=float)
+        if measure.kind == "stock":
+            return float(column.max()) if len(column) else 0.0
+        return float(column.sum())
+
     def summary(self) -> pd.DataFrame:
-        """The end-of-run summary: one row per figure, with its value and what it means."""
-        d = self.daily
-        total = d.sum(numeric_only=True)
-        created = self.families_created
-        reached = len(self.journey_days)
-        rows = [
-            ("families created", created, "families that set off at least once"),
-            ("departures", total.get("departures", 0), "all departures, including new attempts"),
-            (
-                "smuggled departures",
-                total.get("smuggled_departures", 0),
-                "departures with a smuggler",
-            ),
-            (
-                "Mexican apprehensions",
-                total.get("mx_apprehensions", 0),
-                "families stopped in Mexico (detained, or released with an exit permit)",
-            ),
-            ("turned back at the southern border", total.get("turned_back", 0), "families"),
-            ("deportations from Mexico", total.get("deportations", 0), "families"),
-            ("asylum claims in Mexico", total.get("asylum_claims_mx", 0), "families (COMAR)"),
-            (
-                "US Border Patrol apprehensions",
-                total.get("us_apprehensions_families", 0),
-                "families, between ports",
-            ),
-            ("  in people", total.get("us_apprehensions_people", 0), "people in family units"),
-            (
-                "US port arrivals",
-                total.get("us_port_arrivals_families", 0),
-                "families processed at ports",
-            ),
-            ("released into the US", total.get("us_releases", 0), "families"),
-            ("returned to Mexico (MPP)", total.get("mpp_returns", 0), "families"),
-            ("removed from the US", total.get("us_removals", 0), "families"),
-            ("evaded Border Patrol", total.get("evaded", 0), "families"),
-            ("gave up", total.get("gave_up", 0), "families turning home"),
-            (
-                "victimisation incidents",
-                total.get("victimisation_incidents", 0),
-                "crimes suffered by families",
-            ),
-            ("deaths", total.get("deaths", 0), "families in which someone died (counted once)"),
-            ("smuggler revenue", total.get("smuggler_revenue_usd", 0), "USD"),
-            ("share reaching the US", reached / created if created else 0.0, "of families created"),
-            (
-                "mean journey",
-                self.journey_days.mean() if reached else float("nan"),
-                "days, departure to US",
-            ),
-            (
-                "peak metering queue",
-                d["metering_queue"].max() if len(d) else 0,
-                "families waiting at ports",
-            ),
-            (
-                "peak waiting under MPP",
-                d["mpp_waiting"].max() if len(d) else 0,
-                "families in Mexico",
-            ),
-            (
-                "peak US holding",
-                d["us_holding"].max() if len(d) else 0,
-                "families in Border Patrol custody",
-            ),
-            ("peak Mexican detention", d["mx_detained"].max() if len(d) else 0, "families"),
-        ]
+        """The end-of-run summary: one row per figure, with its value and what it means.
+
+        The figures are the ledger's measures that have a summary label: whole-run figures,
+        then flows (totals over the run), then stocks (their peak).
+        """
+        first, *rest = RUN
+        flows = [m for m in DAILY if m.summary and m.kind == "flow"]
+        stocks = [m for m in DAILY if m.summary and m.kind == "stock"]
+        rows = [(m.summary, self.figure(m), m.meaning) for m in (first, *flows, *rest, *stocks)]
         return pd.DataFrame(rows, columns=["figure", "value", "meaning"])
 
     def format_summary(self) -> str:
@@ -287,11 +243,18 @@ class Results:
         lines.append(f"  {'total':<{width}}  {sum(self.final_states.values()):>14,}")
         return "\n".join(lines)
 
-    def write(self, out: str | Path, *, plots: bool = True) -> Path:
+    def write(
+        self, out: str | Path, *, pictures: Callable[[Results, Path], None] | None = None
+    ) -> Path:
         """Write every output to ``out``, all at once or not at all.
 
         An existing ``out`` is replaced only if it holds nothing but a run's results (see
         :data:`RUN_FILES`); otherwise :class:`~migsim.errors.InputError` says so.
+
+        Args:
+            out: The results folder.
+            pictures: Draws pictures into the folder as well (e.g.
+                :func:`migsim.viz.pictures.draw_run`, which ``migsim run`` uses).
         """
 
         def fill(tmp: Path) -> None:
@@ -303,26 +266,7 @@ class Results:
             np.save(tmp / "journey_days.npy", self.journey_days)
             if self.graph is not None:
                 Corridor(self.graph).write(tmp / "corridor")
-            if plots:
-                self.plot(tmp)
+            if pictures is not None:
+                pictures(self, tmp)
 
         return write_folder(out, fill, names=RUN_FILES, what="results")
-
-    def plot(self, folder: str | Path) -> None:
-        """Draw ``routes.png`` and ``series.png`` into a folder."""
-        from migsim.scenario import Scenario
-        from migsim.viz.maps import enforcement_over_run, plot_routes
-        from migsim.viz.series import plot_series
-
-        folder = Path(folder)
-        if self.graph is not None:
-            scenario = Scenario.model_validate(yaml.safe_load(self.scenario_yaml))
-            plot_routes(
-                self.graph,
-                self.link_totals(),
-                waiting=self.waiting_at_end(),
-                enforcement=enforcement_over_run(scenario, Corridor(self.graph)),
-                title=f"Family flows — {self.title}",
-                path=folder / "routes.png",
-            )
-        plot_series(self.daily, title=self.title, path=folder / "series.png")

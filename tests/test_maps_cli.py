@@ -30,7 +30,7 @@ def _write_run(folder: Path, extra: dict | None = None) -> Path:
     model = MigrationModel(scenario, seed=5)
     for _ in range(DAYS):
         model.step()
-    return model.results().write(folder, plots=False)
+    return model.results().write(folder)
 
 
 @pytest.fixture(scope="module")

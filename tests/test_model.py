@@ -364,7 +364,7 @@ def test_a_riskier_link_carries_a_smaller_share_of_flow(tmp_path, tiny_scenario)
 def _route_probabilities_at(model: MigrationModel, place: str, variant: int) -> dict[str, float]:
     c = model.corridor
     i = c.index[place]
-    cum = model.route_cumulative[:, i, variant]
+    cum = model.costs.route_cumulative[:, i, variant]
     prob = np.diff(np.r_[0.0, cum])
     return {c.places[c.link_dst[e]]: p for e, p in zip(c.out_links[i], prob, strict=True) if e >= 0}
 
@@ -549,7 +549,7 @@ def test_summary_state_totals_equal_families_created(tiny_run):
 
 def test_write_produces_the_tables_and_the_scenario(tmp_path, tiny_run):
     results = tiny_run.results()
-    out = results.write(tmp_path / "out", plots=False)
+    out = results.write(tmp_path / "out")
     assert out == tmp_path / "out"
     names = {p.name for p in out.iterdir()}
     required = {"daily.parquet", "place_series.parquet", "link_flows.parquet"}
@@ -570,7 +570,7 @@ def test_write_produces_the_tables_and_the_scenario(tmp_path, tiny_run):
 
 def test_a_written_folder_reads_back(tmp_path, tiny_run):
     results = tiny_run.results()
-    back = Results.read(results.write(tmp_path / "out", plots=False))
+    back = Results.read(results.write(tmp_path / "out"))
     pd.testing.assert_frame_equal(back.daily, results.daily, check_freq=False)
     pd.testing.assert_frame_equal(back.link_flows, results.link_flows)
     assert back.final_states == results.final_states
@@ -580,7 +580,7 @@ def test_a_written_folder_reads_back(tmp_path, tiny_run):
 
 def test_written_scenario_reproduces_the_run(tmp_path, tiny_scenario):
     model = run_model(tiny_scenario, days=40, seed=9)
-    written = model.results().write(tmp_path / "first" / "out", plots=False)
+    written = model.results().write(tmp_path / "first" / "out")
     # The folder stands on its own: it still reproduces the run after being moved.
     out = Path(shutil.move(written, tmp_path / "moved"))
     again = load_scenario(out / "scenario.yaml")
@@ -600,14 +600,14 @@ def test_results_of_a_corridor_built_in_memory_reproduce(tmp_path, tiny_scenario
     model = MigrationModel(with_days(tiny_scenario, 20), seed=1, corridor=corridor)
     for _ in range(20):
         model.step()
-    out = model.results().write(tmp_path / "out", plots=False)
+    out = model.results().write(tmp_path / "out")
     rerun = run_model(load_scenario(out / "scenario.yaml"), days=20, seed=1)
     pd.testing.assert_frame_equal(rerun.results().daily, model.results().daily)
 
 
 def test_written_scenario_records_the_seed_that_was_run(tmp_path, tiny_scenario):
     model = run_model(tiny_scenario, days=20, seed=9)
-    out = model.results().write(tmp_path / "out", plots=False)
+    out = model.results().write(tmp_path / "out")
     again = load_scenario(out / "scenario.yaml")
     rerun = run_model(again, days=again.days)
     pd.testing.assert_frame_equal(rerun.results().daily, model.results().daily)
@@ -615,7 +615,9 @@ def test_written_scenario_records_the_seed_that_was_run(tmp_path, tiny_scenario)
 
 def test_write_draws_routes_and_series(tmp_path, tiny_run):
     try:
-        out = tiny_run.results().write(tmp_path / "out")
+        from migsim.viz.pictures import draw_run
+
+        out = tiny_run.results().write(tmp_path / "out", pictures=draw_run)
     except ImportError as exc:  # the plotting modules are not there yet
         pytest.xfail(f"plots not available: {exc}")
     for name in ("routes.png", "series.png"):
@@ -626,9 +628,9 @@ def test_write_draws_routes_and_series(tmp_path, tiny_run):
 def test_write_replaces_an_existing_folder_whole(tmp_path, tiny_run):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "stale.txt").write_text("old")
-    tiny_run.results().write(out, plots=False)
-    assert not (out / "stale.txt").exists()
+    (out / "routes.png").write_text("old")  # a picture of an earlier run
+    tiny_run.results().write(out)
+    assert not (out / "routes.png").exists()
     assert (out / "daily.parquet").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left
 
@@ -641,7 +643,7 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path, tiny_run, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
     with pytest.raises(RuntimeError):
-        results.write(tmp_path / "out", plots=False)
+        results.write(tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -706,7 +708,7 @@ def test_tariff_threat_response_outlives_a_withdrawn_threat(tmp_path):
         raised.append(model.policy.interdiction[bridge] > base + 0.1)
     assert not any(raised[:5])  # before the response lag
     assert all(raised[6:9])  # the response is in force while the threat stands
-    assert model.today["tariff_pct"] == 0  # the threat is gone ...
+    assert model.ledger["tariff_pct"] == 0  # the threat is gone ...
     assert all(raised[10:]), raised  # ... but Mexico's deployment stays
 
 

@@ -190,8 +190,7 @@ def execute_run(run: Run, setup: Setup) -> dict[str, Any]:
         values.update(run.parameters)
         scenario = setup.scenario.with_parameters(values)
         model = MigrationModel(scenario, seed=run.seed, corridor=setup.corridor)
-        for _ in range(scenario.days):
-            model.step()
+        model.run_for(scenario.days)
         outcomes = outcome_row(model.results(), setup)
         row.update(status="ok", error=None)
         row.update(outcomes)

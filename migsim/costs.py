@@ -1,0 +1,168 @@
+"""Generalised costs and costs-to-go (ODD 7.4), and the route probabilities they give (7.5).
+
+Every family uses one of 18 variants (travel mode × informed × risk attitude). A link's
+generalised cost for a variant is time and money, plus risk-weighted harm and the believed
+cost of being stopped; a border city's exit cost is the cheaper way over (queueing at its port
+or crossing between ports). Costs-to-go are solved each day only for the variants whose costs
+changed; the logit route probabilities at every place follow from them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from migsim import decisions
+from migsim.corridor import Corridor, Kind
+from migsim.families import TravelMode, plain
+from migsim.policies import PolicyState
+from migsim.scenario import Behaviour
+
+KIND, MODE = plain(Kind), plain(TravelMode)
+
+
+def links_at_border(corridor: Corridor) -> tuple[np.ndarray, np.ndarray]:
+    """Each place's link to a US port, and to a Border Patrol sector (-1: none)."""
+    c = corridor
+    out = np.full((len(c.places), 2), -1, dtype=np.int64)
+    for e in range(len(c.links)):
+        column = {KIND.US_PORT: 0, KIND.US_SECTOR: 1}.get(int(c.kind[c.link_dst[e]]))
+        if column is not None and out[c.link_src[e], column] < 0:
+            out[c.link_src[e], column] = e
+    return out[:, 0].copy(), out[:, 1].copy()
+
+
+class Costs:
+    """Perceived costs of every link and costs-to-go of every place, for every variant.
+
+    Args:
+        corridor: The corridor.
+        behaviour: Behaviour parameters.
+        smuggler_crossings: Border cities where smuggled families' routes end (None: any).
+
+    Attributes:
+        link_days: Days each link takes by travel mode, shape (E, 3).
+        link_fares: Fare each family pays for each link by travel mode, shape (E, 3).
+        victimisation_by_mode: Victimisation multiplier by travel mode.
+        risk_weight: Weight on harm by risk class.
+        port_link, sector_link: Each place's link to a US port and to a sector (-1: none).
+        link_cost: Today's generalised link costs, shape (E, variants).
+        ctg: Today's costs-to-go, shape (N, variants).
+        route_cumulative: Cumulative route probabilities, shape (K, N, variants).
+    """
+
+    def __init__(
+        self, corridor: Corridor, behaviour: Behaviour, smuggler_crossings: np.ndarray | None
+    ) -> None:
+        c, b = corridor, behaviour
+        self.corridor, self.behaviour = c, b
+        self.port_link, self.sector_link = links_at_border(c)
+        self.us_side = c.of_kind("us_port", "us_sector")
+        modes, informed, risk = decisions.variant_layout()
+        self.variant_modes, self.variant_informed = modes, informed
+        self.victimisation_by_mode = np.array(
+            [1.0, b.smuggled_victimisation, b.caravan_victimisation]
+        )
+        self.risk_weight = np.asarray(b.risk_aversion, dtype=float)
+        rw = self.risk_weight[risk]
+        self.variant_rw = rw
+        # Each link's days and fare by travel mode (smugglers pay their families' fares).
+        speed = np.array([1.0, 1.0, b.caravan_speed])
+        self.link_days = np.ceil(c.link_days[:, None] / speed[None, :]).astype(int)
+        smuggled = np.arange(3) == MODE.SMUGGLER
+        self.link_fares = np.where(smuggled, 0.0, c.link_cost[:, None]).astype(np.float32)
+        days = self.link_days[:, modes]
+        pays = (modes != MODE.SMUGGLER).astype(float)
+        vic = self.victimisation_by_mode[modes]
+        # A smuggler chooses a smuggled family's route: a day costs the smuggler its daily
+        # outlay (safe houses, food, transport, payments to the groups controlling the road).
+        per_day = np.where(modes == MODE.SMUGGLER, b.smuggler_cost_per_day_usd, b.value_of_time_usd)
+        self.time_and_money = per_day[None, :] * days + pays[None, :] * c.link_cost[:, None]
+        self.harm = (
+            b.harm_usd * c.link_victimisation[:, None] * vic[None, :]
+            + b.death_usd * c.link_death[:, None]
+        )
+        self.base_believed = b.interdiction_usd * c.base_interdiction[c.link_dst]
+        border = c.of_kind("border_city")
+        self.border = border
+        self.exit_template = np.full((len(c.places), decisions.N_VARIANTS), np.inf)
+        self.exit_template[self.us_side] = 0.0
+        terminal = np.zeros(len(c.places), dtype=bool)
+        terminal[border] = True
+        self.routes = decisions.RouteGraph.build(c.out_links, c.link_dst, terminal)
+        port_link, sector_link = self.port_link[border], self.sector_link[border]
+        self.exit_port = port_link[:, None] >= 0
+        self.exit_sector = sector_link[:, None] >= 0
+        self.exit_port_link = np.maximum(port_link, 0)
+        self.exit_sector_link = np.maximum(sector_link, 0)
+        self.exit_port_dst = np.where(port_link >= 0, c.link_dst[self.exit_port_link], -1)
+        # A smuggling network works its own crossings: smuggled families' routes end there.
+        self.exit_closed = np.zeros((len(border), decisions.N_VARIANTS), dtype=bool)
+        if smuggler_crossings is not None:
+            outside = ~np.isin(border, smuggler_crossings)
+            self.exit_closed[np.ix_(outside, modes == MODE.SMUGGLER)] = True
+        self.asylum_scale = b.asylum_choice_scale_usd or 5 * b.choice_scale_usd
+        self.wait_cost = (
+            b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation
+        ) * informed[None, :]
+        self.solved: tuple[np.ndarray, np.ndarray] | None = None  # costs behind self.ctg
+
+    def update(self, policy: PolicyState, interdiction: np.ndarray, port_wait: np.ndarray):
+        """Today's link costs and costs-to-go for every (mode, informed, risk) variant.
+
+        Args:
+            policy: Today's policy state.
+            interdiction: Informed families' believed chance of being stopped at each place.
+            port_wait: Expected metering wait (days) at each port.
+        """
+        c, b = self.corridor, self.behaviour
+        stop = np.array([1.0, policy.smuggled_interdiction, b.caravan_interdiction])[
+            self.variant_modes
+        ]
+        believed = np.where(
+            self.variant_informed[None, :],
+            b.interdiction_usd * interdiction[c.link_dst][:, None],
+            self.base_believed[:, None],
+        )  # (E, V)
+        link_cost = self.time_and_money + self.variant_rw[None, :] * (
+            self.harm + believed * stop[None, :]
+        )
+        self.link_cost = link_cost
+        # A border city ends the route: its cost is that of the cheaper way over, queueing at
+        # its port (the wait known to informed families) or crossing between ports.
+        exit_cost = self.exit_template.copy()
+        wait = np.where(self.exit_port_dst >= 0, port_wait[self.exit_port_dst], 0)
+        by_port = np.where(
+            self.exit_port,
+            wait[:, None] * self.wait_cost + link_cost[self.exit_port_link],
+            np.inf,
+        )
+        by_sector = np.where(self.exit_sector, link_cost[self.exit_sector_link], np.inf)
+        exit_cost[self.border] = np.where(self.exit_closed, np.inf, np.minimum(by_port, by_sector))
+        # Only variants whose costs changed since yesterday are solved again: uninformed
+        # families' costs move only with the policy state, informed families' every day.
+        first = self.solved is None
+        if first:
+            cols = np.arange(decisions.N_VARIANTS)
+            self.ctg = np.empty_like(exit_cost)
+            k = c.out_links.shape[1]
+            self.route_cumulative = np.empty((k, len(c.places), decisions.N_VARIANTS))
+        else:
+            last_links, last_exits = self.solved
+            cols = np.flatnonzero(
+                (link_cost != last_links).any(axis=0) | (exit_cost != last_exits).any(axis=0)
+            )
+        self.solved = (link_cost, exit_cost)
+        if len(cols) == 0:
+            return
+        links = link_cost[:, cols]
+        # Relaxed from the last costs-to-go, which are close (the same on an acyclic corridor).
+        start = None if first else self.ctg[:, cols]
+        ctg = decisions.cost_to_go(self.routes, links, exit_cost[:, cols], start)
+        self.ctg[:, cols] = ctg
+        self.route_cumulative[:, :, cols] = decisions.route_probabilities(
+            self.routes, links, ctg, b.choice_scale_usd
+        )
+
+    def cost_to_go(self, places: np.ndarray, variants: np.ndarray) -> np.ndarray:
+        """Today's cost-to-go of families at ``places`` using ``variants``."""
+        return self.ctg.take(decisions.cells(self.ctg, places, variants))

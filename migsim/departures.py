@@ -1,0 +1,161 @@
+"""Leaving home (ODD 7.1–7.3, 7.11): the departure hazard, new families, setting off, going home.
+
+Origin communities send families at a daily rate set by push factors and by what they hear of
+the US (the pull); new families are drawn with their size, money, risk attitude, claim and
+contacts; a family setting off chooses how to travel (alone or with a smuggler; caravans are
+scheduled by the scenario); families back home may set off again after a drawn wait.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import mesa
+import numpy as np
+
+from migsim import decisions
+from migsim.errors import InputError
+from migsim.families import FamilyState, TravelMode, plain
+from migsim.lookup import place_id
+from migsim.policies import nearest
+
+S, MODE = plain(FamilyState), plain(TravelMode)
+CONTACTS_MEAN = 3.0  # relatives and friends who relay news, on average (assumed)
+
+
+class Departures:
+    """Origins' departure hazards and families leaving and coming home.
+
+    Args:
+        model: The model (its corridor, population, behaviour, families, rng, ledger).
+
+    Attributes:
+        origin_ids: Place ids of the origins.
+        origin_share: Each place's share of first departures.
+        base_daily: Each place's first departures a day at the base hazard.
+        pull_today: Today's per-place multiplier on departures.
+    """
+
+    def __init__(self, model: mesa.Model) -> None:
+        self.model = model
+        corridor, pop, spec = model.corridor, model.population, model.spec
+        self.origin_ids = corridor.of_kind("origin")
+        shares = np.zeros(len(corridor.places))
+        for name in pop.origins:
+            place = place_id(
+                corridor, name, "origin", ("an origin", "origins"), "population.origins", spec
+            )
+            shares[place] = pop.origins[name].share
+        shares /= shares.sum()
+        self.origin_share = shares
+        self.base_daily = pop.families_per_year * shares / 365.0
+        self.caravans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for caravan in pop.caravans:
+            if caravan.origin not in corridor.index:
+                raise InputError(
+                    spec.path or "scenario",
+                    f"unknown origin '{caravan.origin}'"
+                    f"{nearest(caravan.origin, corridor.names(self.origin_ids))}",
+                    key="population.caravans",
+                )
+            first = (caravan.date - spec.start).days
+            per_day = np.diff(np.linspace(0, caravan.families, caravan.days + 1).round())
+            for k, count in enumerate(per_day):
+                self.caravans[first + k].append((corridor.index[caravan.origin], int(count)))
+        self.pull_today = np.ones(len(corridor.places))
+
+    def pull(self) -> np.ndarray:
+        """Per-origin multiplier on departures from what origin communities hear."""
+        m = self.model
+        b, info = m.behaviour, m.information
+        believed = info.release * (1 - m.policy.safe_third_country)
+        odds = (np.maximum(believed, 1e-3) / b.release_prior) ** b.pull_elasticity
+        pull = b.push_share + (1 - b.push_share) * odds
+        yearly = np.maximum(m.population.families_per_year * self.origin_share, 1.0)
+        return pull * (1 + b.network_effect * info.settled / yearly)
+
+    def season(self) -> float:
+        """Today's seasonal factor on departures (1 when the scenario has no season)."""
+        pop, date = self.model.population, self.model.date
+        if pop.seasonal_amplitude == 0:
+            return 1.0
+        peak = dt.date(date.year, pop.seasonal_peak_month, 15)
+        phase = 2 * np.pi * (date - peak).days / 365.25
+        return 1.0 + pop.seasonal_amplitude * float(np.cos(phase))
+
+    def depart(self, t: int) -> None:
+        """New families leave their origins with each origin's daily hazard."""
+        m = self.model
+        fam, rng = m.families, m.rng
+        self.pull_today = self.pull() * m.policy.departure_multiplier * self.season()
+        counts = rng.poisson(self.base_daily[self.origin_ids] * self.pull_today[self.origin_ids])
+        origins = [np.repeat(self.origin_ids, counts)]
+        caravan = [np.zeros(len(origins[0]), dtype=bool)]
+        for origin, families in self.caravans.get(t, []):
+            origins.append(np.full(families, origin))
+            caravan.append(np.ones(families, dtype=bool))
+        new = self.create_families(np.concatenate(origins).astype(np.int16))
+        fam.mode[new[np.concatenate(caravan)]] = MODE.CARAVAN
+        m.ledger.add("first_departures", len(new))
+        fam.schedule(new, t)  # they set off with today's other departures
+
+    def create_families(self, origins: np.ndarray) -> np.ndarray:
+        """Add families leaving the given origins to the table; returns their rows."""
+        m = self.model
+        rng, pop, n = m.rng, m.population, len(origins)
+        size = 2 + rng.poisson(max(pop.family_size_mean - 2, 0), n)
+        contacts = np.minimum(rng.poisson(CONTACTS_MEAN, n), 100)
+        relay = min(1.0, -np.log(1 - pop.informed_share) / CONTACTS_MEAN)
+        return m.families.add(
+            n,
+            origin=origins,
+            size=np.minimum(size, 12),
+            children=rng.random(n) < pop.children_share,
+            money=rng.lognormal(np.log(pop.money_median_usd), pop.money_spread, n),
+            risk_class=rng.choice(3, size=n, p=[0.3, 0.4, 0.3]),
+            claim=rng.beta(2.0, 3.0, n),
+            contacts=contacts,
+            # Each contact relays news with the chance that makes the average informed
+            # share ``informed_share``: P(informed) = 1 - (1 - q)^contacts.
+            informed=rng.random(n) < 1 - (1 - relay) ** contacts,
+        )
+
+    def set_off(self, rows: np.ndarray, t: int) -> None:
+        """Families leave home and choose how to travel (their first link is chosen next)."""
+        if len(rows) == 0:
+            return
+        m = self.model
+        fam, rng, b, ledger = m.families, m.rng, m.behaviour, m.ledger
+        ledger.add("departures", len(rows))
+        alone = rows[fam.mode[rows] != MODE.CARAVAN]
+        m.decisions_taken += len(alone)
+        fee = b.smuggler_fee_usd * m.policy.smuggling_fee_multiplier
+        hire = alone[decisions.hire_smuggler(rng, fam.money[alone], fam.risk_class[alone], fee)]
+        if len(hire) > m.policy.smuggling_capacity:
+            hire = rng.choice(hire, size=int(m.policy.smuggling_capacity), replace=False)
+        fam.mode[hire] = MODE.SMUGGLER
+        fam.money[hire] -= fee
+        ledger.add("smuggler_revenue_usd", fee * len(hire))
+        ledger.add("smuggled_departures", len(hire))
+        fam.attempts[rows] += 1
+        fam.weighed_mx[rows] = False  # a new journey: asylum in Mexico is weighed afresh
+        fam.departed[rows] = t
+        fam.place[rows] = fam.origin[rows]
+
+    def back_home(self, rows: np.ndarray, t: int) -> None:
+        """Families back at their origin; each may set off again after a drawn wait.
+
+        The daily hazard of setting off again is ``retry_hazard`` times the origin's pull on
+        the day the family is back (drawn once, as a memoryless wait).
+        """
+        m = self.model
+        fam = m.families
+        fam.set_state(rows, S.AT_ORIGIN)
+        fam.place[rows] = fam.origin[rows]
+        fam.mode[rows] = MODE.ALONE
+        hazard = np.minimum(1.0, m.behaviour.retry_hazard * self.pull_today[fam.origin[rows]])
+        wait = decisions.geometric_days(m.rng, 1 / np.maximum(hazard, 1e-12) - 1)
+        again = hazard > 0  # with no hazard a family stays home for good
+        fam.wake[rows[~again]] = -1
+        fam.schedule(rows[again], t + 1 + wait[again])

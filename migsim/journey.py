@@ -1,0 +1,221 @@
+"""The journey (ODD 7.5–7.8, 7.11): the day's events, route choice, travel, stays, going home.
+
+Each family has one scheduled event, kept as a day in its ``wake`` column: an arrival at the
+end of a link, the end of a stay, of holding or of a wait, a hearing. :meth:`Journey.handle`
+takes the day's events in one batch and sends each family to the submodel that decides what
+happens next; families moving on choose their next link by logit over costs-to-go.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from migsim import decisions
+from migsim.corridor import Kind
+from migsim.families import FamilyState, TravelMode, WaitReason, plain
+
+S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
+
+
+def km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in km."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(a))
+
+
+class Journey:
+    """Families on the move: events, route choice, travel and arrival, stays, going home.
+
+    Args:
+        model: The model (its corridor, behaviour, costs, families, rng, ledger, information,
+            and the departures, Mexico and border submodels it hands families to).
+
+    Attributes:
+        days_home: Days home by bus from any place to any origin, shape (N, N).
+        flows_today: Families setting off along each link today.
+        ready_now: Families whose stay ended on arrival today, deciding today.
+    """
+
+    def __init__(self, model: mesa.Model) -> None:
+        self.model = model
+        c = model.corridor
+        # Days home by bus (~400 km a day, roads 1.3 times the great circle) from any place.
+        dist = km(c.lat[:, None], c.lon[:, None], c.lat[None, :], c.lon[None, :])
+        self.days_home = 1 + (1.3 * dist / 400).astype(np.int64)
+        self.ready_now = np.zeros(0, dtype=np.int64)
+        self.flows_today = np.zeros(len(c.links), dtype=np.int32)
+
+    # ------------------------------------------------------------------ events
+    def process_events(self, t: int) -> None:
+        """Handle every family whose event falls today."""
+        # One scan of the wake column a day: cheaper than filing events in a calendar, and
+        # a family rescheduled or taken off the schedule (wake -1) is never seen twice.
+        fam = self.model.families
+        rows = np.flatnonzero(fam.wake[: fam.n] == t)
+        if len(rows):
+            self.handle(rows, t)
+
+    def handle(self, rows: np.ndarray, t: int) -> None:
+        """Handle the scheduled events of families due today."""
+        m = self.model
+        fam = m.families
+        fam.wake[rows] = -1
+        state = fam.state[rows]
+        self.arrive(rows[state == S.TRAVELLING], t)
+        # Families who ended a stay, or arrived where there is no reason to stay, decide now:
+        # at a border city how to cross (with those whose shelter week is up), elsewhere
+        # whether to go on; those going on choose their next link with those leaving home.
+        due = np.concatenate([rows[state == S.AT_PLACE], self.ready_now])
+        self.ready_now = np.zeros(0, dtype=np.int64)
+        at_border = m.corridor.kind[fam.place[due]] == KIND.BORDER_CITY
+        m.border.decide(np.concatenate([due[at_border], rows[state == S.WAITING]]), t)
+        going = self.go_on_or_stay(due[~at_border])
+        leaving = rows[state == S.AT_ORIGIN]
+        m.departures.set_off(leaving, t)
+        self.choose_route(np.concatenate([going, leaving]), t)
+        m.border.us_outcome(rows[state == S.APPREHENDED_US], t)
+        m.border.mpp_hearing(rows[state == S.RETURNED_MPP], t)
+        m.departures.back_home(rows[(state == S.DEPORTED) | (state == S.GAVE_UP)], t)
+
+    # ------------------------------------------------------------------ moving
+    def variants(self, rows: np.ndarray) -> np.ndarray:
+        """Each family's cost variant (travel mode, informed, risk attitude)."""
+        fam = self.model.families
+        return decisions.variant(fam.mode[rows], fam.informed[rows], fam.risk_class[rows])
+
+    def choose_route(self, rows: np.ndarray, t: int) -> None:
+        """Families choose their next link by logit over costs-to-go (none: they give up)."""
+        m = self.model
+        fam, costs = m.families, m.costs
+        m.decisions_taken += len(rows)
+        links = decisions.choose_links(
+            m.rng, costs.routes, costs.route_cumulative, fam.place[rows], self.variants(rows)
+        )
+        stuck = rows[links < 0]
+        if len(stuck):  # nowhere useful to go: the family gives up
+            self.go_home(stuck, t, S.GAVE_UP)
+        ok = links >= 0
+        self.start_links(rows[ok], links[ok], t)
+
+    def start_links(self, rows: np.ndarray, links: np.ndarray, t: int) -> None:
+        """Families set off along links, paying fares, due at the far end in the link's days."""
+        m = self.model
+        fam, costs = m.families, m.costs
+        fam.set_state(rows, S.TRAVELLING)
+        fam.wait_reason[rows] = WAIT.NONE
+        fam.link[rows] = links
+        by_mode = decisions.cells(costs.link_days, links, fam.mode[rows])  # flat (link, mode)
+        fam.money[rows] -= costs.link_fares.take(by_mode)
+        self.flows_today += np.bincount(links, minlength=len(m.corridor.links)).astype(np.int32)
+        fam.schedule(rows, t + costs.link_days.take(by_mode))
+
+    def arrive(self, rows: np.ndarray, t: int) -> None:
+        """Families reach the end of their link: victimisation, deaths, then the place's rules."""
+        if len(rows) == 0:
+            return
+        m = self.model
+        fam, c, b, rng = m.families, m.corridor, m.behaviour, m.rng
+        links = fam.link[rows]
+        mode = fam.mode[rows]
+        vic = m.costs.victimisation_by_mode.take(mode)
+        u = rng.random((2, len(rows)))
+        incident = u[0] < c.link_victimisation[links] * vic
+        fam.incidents[rows[incident]] += 1
+        m.ledger.add("victimisation_incidents", incident.sum())
+        death_p = c.link_death[links] + incident * b.death_per_incident
+        died = u[1] < death_p
+        places = c.link_dst[links]
+        fam.place[rows] = places
+        fam.link[rows] = -1
+        self.die(rows[died])
+        rows, places = rows[~died], places[~died]
+        kind = c.kind[places]
+        enforced = (kind == KIND.CROSSING) | (kind == KIND.CHECKPOINT)
+        passed = m.mexico.interdict(rows[enforced], places[enforced], t)
+        sector = kind == KIND.US_SECTOR
+        m.border.reach_sector(rows[sector], t)
+        port = kind == KIND.US_PORT
+        m.border.apprehend(rows[port], t, at_port=True)
+        stay = (kind == KIND.CITY) | (kind == KIND.BORDER_CITY) | (kind == KIND.ORIGIN)
+        self.stay(np.concatenate([rows[stay], passed]), t)
+
+    def stay(self, rows: np.ndarray, t: int) -> None:
+        """Families at a place rest a drawn number of days (0 = decide today)."""
+        if len(rows) == 0:
+            return
+        m = self.model
+        fam, c, rng = m.families, m.corridor, m.rng
+        places = fam.place[rows]
+        border = c.kind[places] == KIND.BORDER_CITY
+        fam.border_city[rows[border]] = places[border]
+        learn = ~fam.informed[rows] & (rng.random(len(rows)) < m.behaviour.meet_informed)
+        fam.informed[rows[learn]] = True
+        days = decisions.geometric_days(rng, c.mean_stay_days[places])
+        fam.set_state(rows, S.AT_PLACE)
+        later = days > 0
+        fam.schedule(rows[later], t + days[later])
+        self.ready_now = np.concatenate([self.ready_now, rows[~later]])
+
+    # ------------------------------------------------------- asylum in Mexico
+    def go_on_or_stay(self, rows: np.ndarray) -> np.ndarray:
+        """Families at places in Mexico claim asylum there or go on; returns those going on.
+
+        A family weighs asylum in Mexico once a journey, at the first Mexican city it stops
+        in (where most claims are made: Tapachula and the other southern cities).
+        """
+        m = self.model
+        fam = m.families
+        first = (m.corridor.kind[fam.place[rows]] == KIND.CITY) & ~fam.weighed_mx[rows]
+        fam.weighed_mx[rows[first]] = True
+        stays = self.stay_in_mexico(rows, first)
+        m.mexico.claim_asylum(rows[stays])
+        return rows[~stays]
+
+    def believed_release(self, rows: np.ndarray) -> np.ndarray:
+        """Each family's belief that reaching the US means being allowed to stay."""
+        m = self.model
+        fam, b = m.families, m.behaviour
+        informed = fam.informed[rows]
+        believed = np.where(informed, m.information.release[fam.origin[rows]], b.release_prior)
+        return believed * (1 - m.policy.safe_third_country * informed)
+
+    def stay_in_mexico(self, rows: np.ndarray, in_city: np.ndarray) -> np.ndarray:
+        """Whether families at a Mexican city claim asylum there instead of going on.
+
+        A logit of the value of asylum in Mexico against the value of going on: the believed
+        chance of staying in the US times its value, less the cost-to-go from here.
+        """
+        m = self.model
+        fam, b = m.families, m.behaviour
+        u = m.rng.random(len(rows))
+        claim = 0.5 + fam.claim[rows]
+        go = b.value_in_us_usd * self.believed_release(rows) * claim - m.costs.cost_to_go(
+            fam.place[rows], self.variants(rows)
+        )
+        p = decisions.stay_probability(b.value_asylum_mx_usd * claim, go, m.costs.asylum_scale)
+        return in_city & (u < p)
+
+    # ------------------------------------------------------------- going home
+    def go_home(self, rows: np.ndarray, t: int, state: int, days: int | None = None) -> None:
+        """Families travel back to their origin (deported, turned back or giving up)."""
+        if len(rows) == 0:
+            return
+        m = self.model
+        fam = m.families
+        fam.set_state(rows, state)
+        fam.wait_reason[rows] = WAIT.NONE
+        if state == S.GAVE_UP:
+            m.ledger.add("gave_up", len(rows))
+        if days is None:  # back by bus
+            days = self.days_home.take(
+                decisions.cells(self.days_home, fam.place[rows], fam.origin[rows])
+            )
+        fam.schedule(rows, t + np.asarray(days))
+
+    def die(self, rows: np.ndarray) -> None:
+        """Families in which someone died (counted once; they travel no further)."""
+        self.model.families.set_state(rows, S.DIED)
+        self.model.ledger.add("deaths", len(rows))
