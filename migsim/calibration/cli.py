@@ -7,17 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from migsim.cliargs import positive_int
 from migsim.errors import InputError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be above 0")
-    return value
 
 
 def _date(text: str) -> dt.date:
@@ -31,16 +22,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the calibration commands to the ``migsim`` parser."""
     cal = sub.add_parser(
         "calibrate",
-        help="calibrate parameters to observed data (Latin hypercube + ABC rejection)",
-        description="Run a calibration file: Latin hypercube points over the priors, replicate "
-        "runs on a process pool, ABC rejection. Finished runs are kept in OUT/runs, so running "
-        "the same command again resumes.",
+        help="calibrate parameters to observed data (ABC-SMC with pyabc)",
+        description="Run a calibration file: ABC-SMC over the priors (pyabc), on this "
+        "machine's cores or a Dask cluster, then check the shipped point and the posterior on "
+        "fresh seeds and write the report. The history is kept in OUT/history.db, so running "
+        "the same command again continues from the last complete generation.",
         epilog="example: migsim calibrate models/northern_triangle_2019/calibration.yaml "
-        "--out results/calibration --workers 2",
+        "--out models/northern_triangle_2019/calibrated --workers 2",
     )
     cal.add_argument("config", type=Path, help="calibration YAML file")
     cal.add_argument("--out", type=Path, help="output folder (default: 'calibrated' beside it)")
-    cal.add_argument("--workers", type=_positive_int, metavar="N", help="worker processes")
+    cal.add_argument("--workers", type=positive_int, metavar="N", help="worker processes")
+    cal.add_argument(
+        "--dask",
+        metavar="ADDRESS|local",
+        help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' to start "
+        "a LocalCluster on this machine",
+    )
     cal.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     cal.set_defaults(func=_calibrate)
 
@@ -58,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     fc.add_argument("--calibrated", type=Path, help="calibration output folder")
     fc.add_argument("--to", type=_date, default=dt.date(2019, 12, 31), help="last day to run")
     fc.add_argument("--out", type=Path, help="output folder (default: CALIBRATED/forecast)")
-    fc.add_argument("--workers", type=_positive_int, metavar="N", help="worker processes")
+    fc.add_argument("--workers", type=positive_int, metavar="N", help="worker processes")
     fc.add_argument("--quiet", action="store_true", help="no progress bar")
     fc.set_defaults(func=_forecast)
 
@@ -66,17 +64,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _calibrate(args: argparse.Namespace) -> int:
     from migsim.calibration.calibrate import calibrate
     from migsim.calibration.config import load_config
+    from migsim.calibration.report import write_report
 
     config = load_config(args.config)
     out = args.out or args.config.parent / "calibrated"
-    result = calibrate(config, out, args.workers, progress=not args.quiet)
+    progress = not args.quiet
+    result = calibrate(config, out, args.workers, args.dask, progress)
+    record = write_report(config, result, out, args.workers, args.dask, progress)
     if not args.quiet:
-        best = result.posterior.iloc[0]
+        fits = ", ".join(
+            f"{name} {fit['median']:.3f}" for name, fit in record["shipped_fit_fresh_seeds"].items()
+        )
         print(
-            f"{len(result.runs)} runs ({result.ran} now) in {result.elapsed_s:.0f} s; "
-            f"closest point: ARD apprehensions {best['ard_apprehensions']:.3f}, ARD returns "
-            f"{best['ard_returns']:.3f}, sector TVD {best['tvd_sectors']:.3f}; "
-            f"report: {out / 'report.md'}",
+            f"{record['generations']} generations, {record['simulations']} simulations; "
+            f"shipped point on fresh seeds (median metric): {fits}; report: {out / 'report.md'}",
             file=sys.stderr,
         )
     return 0

@@ -1,25 +1,31 @@
 """Forecasts with calibrated parameters: scenarios run past the fitted window, with 90% bands.
 
-:func:`forecast` runs each scenario once per posterior point (and per replicate), from the
-calibration's warm-up start to a chosen end date, and summarises monthly measures by the median
-and the 5th and 95th percentiles over those runs. No observation is used: the only link to data
-is the posterior sample written by the calibration.
+:func:`forecast` runs each scenario once per draw from the posterior (drawn by weight from the
+calibration's last generation, ``posterior.csv``), from the calibration's warm-up start to a
+chosen end date, and summarises monthly measures by the median and the 5th and 95th percentiles
+over those runs. No observation is used: the only link to data is the posterior sample.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from migsim.calibration.calibrate import execute, make_tasks
 from migsim.calibration.config import CalibrationConfig
-from migsim.calibration.report import bands
+from migsim.calibration.report import write_json
+from migsim.calibration.simulate import run
 from migsim.errors import InputError
 from migsim.scenario import load_scenario
+
+BAND = (5, 95)
 
 
 @dataclass
@@ -28,27 +34,54 @@ class Forecast:
 
     Attributes:
         label: The scenario's name.
-        runs: One run per posterior point and replicate.
+        runs: One run per posterior draw: ``{"monthly": {measure: {month: value}}}``.
     """
 
     label: str
     runs: list[dict[str, Any]]
 
     def bands(self, measure: str) -> pd.DataFrame:
-        """Median and 90% band of a monthly measure."""
-        return bands(self.runs, measure)
+        """Median and 90% band of a monthly measure over the runs."""
+        frame = pd.concat([monthly_series(r, measure) for r in self.runs], axis=1)
+        return pd.DataFrame(
+            {
+                "sim_median": frame.median(axis=1),
+                "sim_p05": frame.quantile(BAND[0] / 100, axis=1),
+                "sim_p95": frame.quantile(BAND[1] / 100, axis=1),
+            }
+        )
+
+
+def monthly_series(run_record: dict[str, Any], measure: str) -> pd.Series:
+    """A run's monthly measure as a series indexed by ``Period[M]``."""
+    values = run_record["monthly"][measure]
+    return pd.Series(list(values.values()), index=pd.PeriodIndex(list(values), freq="M"))
 
 
 def read_posterior(calibrated: Path, config: CalibrationConfig) -> pd.DataFrame:
-    """The posterior sample written by a calibration (its parameter columns)."""
+    """The last generation written by a calibration: parameter columns and ``weight``."""
     file = Path(calibrated) / "posterior.csv"
     if not file.is_file():
         raise InputError(file, "no posterior sample here; run 'migsim calibrate' first")
-    frame = pd.read_csv(file, index_col="point")
-    missing = [name for name in config.parameters if name not in frame.columns]
+    frame = pd.read_csv(file)
+    missing = [name for name in [*config.parameters, "weight"] if name not in frame.columns]
     if missing:
         raise InputError(file, f"has no column for {', '.join(missing)}; recalibrate")
-    return frame[list(config.parameters)]
+    return frame[[*config.parameters, "weight"]]
+
+
+def _forecast_run(task: dict[str, Any]) -> dict[str, Any]:
+    """One forecast run (in a worker): monthly measures at full scale."""
+    from migsim.outcomes import monthly
+
+    results = run(task["scenario"], None, task["values"], task["seed"], task["scale"])
+    table = monthly(results)[list(MEASURES)] / task["scale"]
+    return {
+        "key": task["key"],
+        "values": task["values"],
+        "seed": task["seed"],
+        "monthly": {m: {str(k): float(v) for k, v in table[m].items()} for m in MEASURES},
+    }
 
 
 def forecast(
@@ -59,11 +92,22 @@ def forecast(
     workers: int | None = None,
     progress: bool = True,
 ) -> list[Forecast]:
-    """Run each scenario under every posterior point to ``end``.
+    """Run each scenario to ``end`` under ``report.posterior_runs`` draws of the posterior.
 
+    Parameters are set with ``Scenario.with_parameters``, as in experiments and calibration.
     Runs are kept in ``calibrated/forecast_runs/`` so an interrupted forecast resumes.
     """
+    from tqdm import tqdm
+
+    from migsim.experiments.runner import open_workers
+
     posterior = read_posterior(calibrated, config)
+    rng = np.random.default_rng(config.seed)
+    draws = rng.choice(len(posterior), size=config.report.posterior_runs,
+                       p=posterior["weight"].to_numpy())  # fmt: skip
+    names = list(config.parameters)
+    folder = Path(calibrated) / "forecast_runs"
+    folder.mkdir(parents=True, exist_ok=True)
     out = []
     for path in scenarios:
         scenario = load_scenario(path)
@@ -73,11 +117,32 @@ def forecast(
             raise InputError("--to", f"must be after the start {start}")
         scenario = scenario.with_parameters({"start": start, "days": days})
         scenario.path = Path(path)
-        tasks = make_tasks(config, posterior, scenario, fingerprint_extra=f"forecast {end}")
-        runs, _ = execute(
-            tasks, Path(calibrated) / "forecast_runs", workers, progress, scenario.name
-        )
-        out.append(Forecast(scenario.name, [runs[t.key] for t in tasks]))
+        fingerprint = hashlib.sha256(scenario.to_yaml().encode()).hexdigest()[:10]
+        tasks = []
+        for i, row in enumerate(draws):
+            values = {n: config.parameters[n].value(posterior.iloc[row][n]) for n in names}
+            key = hashlib.sha256(
+                json.dumps([fingerprint, values, i, config.scale], sort_keys=True).encode()
+            ).hexdigest()[:16]
+            tasks.append({"key": key, "scenario": scenario, "values": values,
+                          "seed": config.seed + i, "scale": config.scale})  # fmt: skip
+        done = {}
+        todo = []
+        for task in tasks:
+            file = folder / f"{task['key']}.json"
+            if file.is_file():
+                done[task["key"]] = json.loads(file.read_text(encoding="utf-8"))
+            else:
+                todo.append(task)
+        if todo:
+            with open_workers(workers) as pool:
+                futures = [pool.executor.submit(_forecast_run, t) for t in todo]
+                for future in tqdm(cf.as_completed(futures), total=len(futures),
+                                   desc=scenario.name, disable=not progress):  # fmt: skip
+                    record = future.result()
+                    write_json(folder / f"{record['key']}.json", record)
+                    done[record["key"]] = record
+        out.append(Forecast(scenario.name, [done[t["key"]] for t in tasks]))
     return out
 
 

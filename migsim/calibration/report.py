@@ -1,18 +1,24 @@
-"""Calibration outputs: posterior sample, parameter intervals, fit tables, plot and report.
+"""The calibration's report: the shipped point's own fit, predictive bands, identification.
 
-Files written by :func:`write_outputs` into the output folder:
+:func:`write_report` runs two checks on seeds the calibration never used:
 
-- ``points.csv``: every design point with its fit metrics and distance;
-- ``posterior.csv``: the accepted points (the approximate posterior sample);
-- ``parameters.yaml``: per parameter the posterior median, the 90% interval and the prior, with
-  the settings of the calibration and the fit metrics;
-- ``fit_monthly.csv`` and ``fit_sectors.csv``: observed against simulated, with the median and
-  the 5th and 95th percentiles over the runs of the posterior points (replicates × points);
-- ``fit.png`` and ``report.md``.
+- the **shipped point** (chosen by :data:`migsim.calibration.calibrate.SHIPPED_RULE`) on
+  ``report.seeds`` fresh seeds: each run's fit metric per target, reported by the median and
+  the range over runs — the headline;
+- the **posterior predictive**: ``report.posterior_runs`` points drawn from the last
+  generation by weight, one fresh seed each: each target's values as 5th–95th percentile bands
+  and each run's metric.
+
+Every metric is that of a run; no metric is computed on a median path. It also writes the
+identification table: per parameter, the posterior 90% interval against the prior's, with the
+parameters the data cannot pin down named. Files: ``posterior.csv``, ``parameters.yaml``,
+``fit_targets.csv``, ``fit_values.csv``, ``identification.csv``, ``fit.png``, ``report.md``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,205 +26,284 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from migsim.calibration.calibrate import (
-    CalibrationResult,
-    _write_json,
-    mean_run,
-    score,
-    summarise,
-    today,
-)
+from migsim.calibration.calibrate import SHIPPED_RULE, Calibration, today
 from migsim.calibration.config import CalibrationConfig
-from migsim.calibration.metrics import ard, rmse_log, tvd
-from migsim.calibration.simulate import monthly_series
+from migsim.calibration.simulate import Simulator
+from migsim.calibration.targets import TARGETS, fit
 
-BAND = (5, 95)
+FRESH_SEED = 1_000_003  # fresh seeds: FRESH_SEED + i (calibration runs hash their seeds)
+NOT_IDENTIFIED = 2 / 3  # posterior 90% width over the prior's at or above this: not pinned down
+WEAKLY_IDENTIFIED = 1 / 3
 
 
-def bands(runs: list[dict[str, Any]], measure: str) -> pd.DataFrame:
-    """Median and 90% band of a monthly measure over runs."""
-    frame = pd.concat([monthly_series(r, measure) for r in runs], axis=1)
+def write_json(file: Path, data: Any) -> None:
+    """Write JSON atomically (a temporary file, then a rename)."""
+    tmp = file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    os.replace(tmp, file)
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: list[float]) -> np.ndarray:
+    """Quantiles of a weighted sample (midpoint interpolation of the weighted CDF)."""
+    order = np.argsort(values)
+    v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(qs, cdf, v)
+
+
+def identification(config: CalibrationConfig, particles: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter: prior and posterior 90% intervals, their width ratio and a verdict.
+
+    Widths of log-uniform priors are compared in the logarithm. The verdict: a ratio of at
+    least 2/3 means the data cannot pin the parameter down; 1/3 to 2/3, weakly identified.
+    """
+    rows = []
+    w = particles["weight"].to_numpy()
+    for name, prior in config.parameters.items():
+        lo5, med, hi95 = weighted_quantiles(particles[name].to_numpy(), w, [0.05, 0.5, 0.95])
+        f = np.log if prior.log else (lambda x: x)
+        prior_width = 0.9 * (f(prior.high) - f(prior.low))
+        ratio = float((f(hi95) - f(lo5)) / prior_width)
+        verdict = (
+            "not identified: the data cannot pin it down"
+            if ratio >= NOT_IDENTIFIED
+            else "weakly identified"
+            if ratio >= WEAKLY_IDENTIFIED
+            else "identified"
+        )
+        rows.append(
+            {
+                "parameter": name, "prior_low": prior.low, "prior_high": prior.high,
+                "posterior_median": med, "posterior_p05": lo5, "posterior_p95": hi95,
+                "width_ratio": ratio, "verdict": verdict,
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows).set_index("parameter")
+
+
+def _summaries(
+    simulator: Simulator,
+    points: list[dict[str, Any]],
+    seeds: list[int],
+    workers: int | None,
+    dask: str | None,
+    progress: bool,
+    label: str,
+) -> list[dict[str, np.ndarray]]:
+    """Summaries of runs (one per point and seed), on the experiments' workers."""
+    from tqdm import tqdm
+
+    from migsim.experiments.runner import open_workers
+
+    with open_workers(workers, dask) as pool:
+        pairs = zip(points, seeds, strict=True)
+        futures = [pool.executor.submit(simulator.summary, p, s) for p, s in pairs]
+        return [f.result() for f in tqdm(futures, desc=label, unit="run", disable=not progress)]
+
+
+def _bands(runs: list[dict[str, np.ndarray]], name: str) -> pd.DataFrame:
+    values = np.vstack([r[name] for r in runs])
     return pd.DataFrame(
         {
-            "sim_median": frame.median(axis=1),
-            "sim_p05": frame.quantile(BAND[0] / 100, axis=1),
-            "sim_p95": frame.quantile(BAND[1] / 100, axis=1),
+            "p05": np.percentile(values, 5, axis=0),
+            "median": np.median(values, axis=0),
+            "p95": np.percentile(values, 95, axis=0),
+            "min": values.min(axis=0),
+            "max": values.max(axis=0),
         }
     )
-
-
-def posterior_runs(
-    result: CalibrationResult, by_point: dict[int, list[dict[str, Any]]]
-) -> list[dict[str, Any]]:
-    """The runs of the accepted points."""
-    return [run for point in result.posterior.index for run in by_point[int(point)]]
 
 
 def fit_tables(
-    result: CalibrationResult, runs: list[dict[str, Any]]
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
-    """Observed against simulated (monthly and by sector) and the metrics of the median."""
-    obs = result.observed
-    parts = []
-    for measure, observed, label in (
-        ("us_apprehensions_people", obs.apprehensions, "family_unit_apprehensions_people"),
-        ("deportations_people", obs.returns, "mexico_returns_people"),
-    ):
-        table = bands(runs, measure).reindex(observed.index)
-        table.insert(0, "observed", observed)
-        table.insert(0, "measure", label)
-        parts.append(table)
-    monthly = pd.concat(parts)
-    monthly.index.name = "month"
-    sectors = pd.DataFrame([r["sectors"] for r in runs]).fillna(0.0)
-    index = obs.sectors.index.union(sectors.columns)
-    sectors = sectors.reindex(columns=index, fill_value=0.0)
-    sector_table = pd.DataFrame(
-        {
-            "observed_fy2018": obs.sectors.reindex(index).fillna(0.0),
-            "sim_median": sectors.median(),
-            "sim_p05": sectors.quantile(0.05),
-            "sim_p95": sectors.quantile(0.95),
-        }
-    )
-    sector_table.index.name = "sector"
-    app = monthly[monthly["measure"] == "family_unit_apprehensions_people"]
-    ret = monthly[monthly["measure"] == "mexico_returns_people"]
-    metrics = {
-        "ard_apprehensions": ard(app["sim_median"], app["observed"]),
-        "rmse_log_apprehensions": rmse_log(app["sim_median"], app["observed"]),
-        "ard_returns": ard(ret["sim_median"], ret["observed"]),
-        "rmse_log_returns": rmse_log(ret["sim_median"], ret["observed"]),
-        "tvd_sectors": tvd(sector_table["sim_median"], sector_table["observed_fy2018"]),
-        "band_coverage_apprehensions": float(
-            ((app["observed"] >= app["sim_p05"]) & (app["observed"] <= app["sim_p95"])).mean()
-        ),
-    }
-    return monthly, sector_table, metrics
+    simulator: Simulator,
+    shipped_runs: list[dict[str, np.ndarray]],
+    posterior_runs: list[dict[str, np.ndarray]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per target (metrics of runs) and per observed value (bands), for both checks."""
+    observed = simulator.observed
+    shipped_fit = pd.DataFrame([fit(r, observed) for r in shipped_runs])
+    post_fit = pd.DataFrame([fit(r, observed) for r in posterior_runs])
+    targets, values = [], []
+    for name, obs in observed.values.items():
+        target = TARGETS[name]
+        ship, post = _bands(shipped_runs, name), _bands(posterior_runs, name)
+        inside = (obs.to_numpy() >= post["p05"].to_numpy()) & (
+            obs.to_numpy() <= post["p95"].to_numpy()
+        )
+        targets.append(
+            {
+                "target": name, "metric": target.metric, "threshold": target.threshold,
+                "weight": observed.weights[name],
+                "shipped_median": shipped_fit[name].median(),
+                "shipped_min": shipped_fit[name].min(), "shipped_max": shipped_fit[name].max(),
+                "shipped_meets": bool(shipped_fit[name].median() <= target.threshold),
+                "posterior_median": post_fit[name].median(),
+                "posterior_p05": post_fit[name].quantile(0.05),
+                "posterior_p95": post_fit[name].quantile(0.95),
+                "band_coverage": float(inside.mean()),
+            }
+        )  # fmt: skip
+        for i, label in enumerate(obs.index):
+            values.append(
+                {
+                    "target": name, "label": str(label), "observed": float(obs.iloc[i]),
+                    "shipped_median": ship["median"][i], "shipped_min": ship["min"][i],
+                    "shipped_max": ship["max"][i], "posterior_p05": post["p05"][i],
+                    "posterior_median": post["median"][i], "posterior_p95": post["p95"][i],
+                }
+            )  # fmt: skip
+    return pd.DataFrame(targets).set_index("target"), pd.DataFrame(values)
 
 
-def plot_fit(monthly: pd.DataFrame, sectors: pd.DataFrame, file: Path, title: str) -> None:
-    """Observed against simulated with 90% bands; sector shares side by side."""
+def plot_fit(values: pd.DataFrame, file: Path) -> None:
+    """One panel per target: observed, the posterior's 90% band, the shipped point's range."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for ax, (measure, label) in zip(
-        axes[:2],
-        [
-            ("family_unit_apprehensions_people", "Border Patrol family-unit apprehensions"),
-            ("mexico_returns_people", "Returns by Mexico (people)"),
-        ],
-        strict=True,
-    ):
-        table = monthly[monthly["measure"] == measure]
-        x = table.index.to_timestamp()
-        ax.fill_between(x, table["sim_p05"], table["sim_p95"], alpha=0.3, label="model, 90% band")
-        ax.plot(x, table["sim_median"], label="model, median")
-        ax.plot(x, table["observed"], "o-", color="black", label="observed")
-        ax.set_title(label, fontsize=10)
-        ax.tick_params(axis="x", rotation=45)
-        ax.legend(fontsize=8)
-    ax = axes[2]
-    pos = np.arange(len(sectors))
-    ax.bar(pos - 0.2, sectors["observed_fy2018"], 0.4, color="black", label="observed FY2018")
-    err = np.vstack(
-        [sectors["sim_median"] - sectors["sim_p05"], sectors["sim_p95"] - sectors["sim_median"]]
-    )
-    ax.bar(pos + 0.2, sectors["sim_median"], 0.4, yerr=err, label="model, 90% band")
-    ax.set_xticks(pos, sectors.index, rotation=60, ha="right", fontsize=8)
-    ax.set_title("Share of family-unit apprehensions by sector", fontsize=10)
-    ax.legend(fontsize=8)
-    fig.suptitle(title, fontsize=11)
+    names = list(dict.fromkeys(values["target"]))
+    cols = min(3, len(names))
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        t = values[values["target"] == name]
+        x = np.arange(len(t))
+        ax.fill_between(x, t["posterior_p05"], t["posterior_p95"], alpha=0.25,
+                        label="posterior, 90% band")  # fmt: skip
+        ax.errorbar(
+            x, t["shipped_median"],
+            yerr=[t["shipped_median"] - t["shipped_min"], t["shipped_max"] - t["shipped_median"]],
+            fmt="s", ms=4, capsize=2, label="shipped point (median, range)",
+        )  # fmt: skip
+        ax.plot(x, t["observed"], "o", color="black", label="observed")
+        ax.set_xticks(x, t["label"], rotation=60, ha="right", fontsize=7)
+        ax.set_title(name, fontsize=9)
+        ax.legend(fontsize=6)
+    for ax in list(axes.flat)[len(names) :]:
+        ax.axis("off")
     fig.tight_layout()
-    fig.savefig(file, dpi=110)
+    fig.savefig(file, dpi=100)
     plt.close(fig)
 
 
-def write_outputs(
+def write_report(
     config: CalibrationConfig,
-    result: CalibrationResult,
+    calibration: Calibration,
     out: Path,
-    by_point: dict[int, list[dict[str, Any]]],
-) -> dict[str, float]:
-    """Write the posterior, parameter intervals, fit tables, plot and report; return metrics."""
+    workers: int | None = None,
+    dask: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run the checks on fresh seeds and write every report file; return the record."""
     out.mkdir(parents=True, exist_ok=True)
-    result.points.to_csv(out / "points.csv", float_format="%.6g")
-    result.posterior.to_csv(out / "posterior.csv", float_format="%.6g")
-    runs = posterior_runs(result, by_point)
-    monthly, sectors, metrics = fit_tables(result, runs)
-    best = int(result.posterior.index[0])
-    best_metrics = score(mean_run(by_point[best]), result.observed)
-    monthly.to_csv(out / "fit_monthly.csv", float_format="%.1f")
-    sectors.to_csv(out / "fit_sectors.csv", float_format="%.4f")
-    summary = summarise(config, result.posterior)
+    simulator, smc = calibration.simulator, calibration.smc
+    particles = smc.particles
+    particles.to_csv(out / "posterior.csv", index_label="particle", float_format="%.6g")
+    n_ship, n_post = config.report.seeds, config.report.posterior_runs
+    rng = np.random.default_rng(config.seed)
+    draws = rng.choice(len(particles), size=n_post, p=particles["weight"].to_numpy())
+    names = list(config.parameters)
+    drawn = [{n: particles.iloc[i][n] for n in names} for i in draws]
+    points = [calibration.shipped] * n_ship + drawn
+    seeds = [FRESH_SEED + i for i in range(n_ship + n_post)]
+    runs = _summaries(simulator, points, seeds, workers, dask, progress, "report runs")
+    targets, values = fit_tables(simulator, runs[:n_ship], runs[n_ship:])
+    ident = identification(config, particles)
+    targets.to_csv(out / "fit_targets.csv", float_format="%.4f")
+    values.to_csv(out / "fit_values.csv", index=False, float_format="%.4f")
+    ident.to_csv(out / "identification.csv", float_format="%.6g")
+    plot_fit(values, out / "fit.png")
     record = {
         "written": today(),
+        "method": "ABC-SMC (pyabc)",
         "scenario": str(config.scenario),
         "warm_up_start": str(config.start) if config.start else None,
-        "fit_window": [config.observed.apprehensions_from, config.observed.to],
         "scale": config.scale,
-        "points": config.points,
-        "replicates": config.replicates,
-        "accepted": config.accept,
-        "seed": config.seed,
-        "parameters": summary,
-        "metrics_posterior_median": {k: round(v, 4) for k, v in metrics.items()},
-        "metrics_best_point": {k: round(v, 4) for k, v in best_metrics.items()},
-        "best_point": {
-            k: (float(v) if isinstance(v, float | np.floating) else int(v))
-            for k, v in result.posterior.iloc[0][list(config.parameters)].items()
-        },
-        "runs": len(result.runs),
-        "ran_now": result.ran,
-        "elapsed_s": round(result.elapsed_s, 1),
+        "distance": config.distance.kind,
+        "generations": smc.generations,
+        "simulations": smc.simulations,
+        "population_sizes": smc.populations,
+        "epsilons": [round(e, 5) for e in smc.epsilons],
+        "elapsed_s_this_call": round(calibration.elapsed_s, 1),
+        "shipped_rule": SHIPPED_RULE,
+        "shipped_point": {k: float(v) for k, v in calibration.shipped.items()},
+        "shipped_fit_fresh_seeds": {
+            name: {
+                "median": round(float(row["shipped_median"]), 4),
+                "range": [round(float(row["shipped_min"]), 4), round(float(row["shipped_max"]), 4)],
+                "threshold": row["threshold"],
+                "meets": bool(row["shipped_meets"]),
+            }
+            for name, row in targets.iterrows()
+        },  # fmt: skip
+        "skipped_targets": simulator.observed.skipped,
+        "not_identified": [p for p, r in ident.iterrows() if r["verdict"].startswith("not")],
+        "parameters": {
+            p: {
+                "posterior_median": float(r["posterior_median"]),
+                "interval_90": [float(r["posterior_p05"]), float(r["posterior_p95"])],
+                "prior": [float(r["prior_low"]), float(r["prior_high"])],
+                "width_ratio": round(float(r["width_ratio"]), 3),
+                "verdict": r["verdict"],
+            }
+            for p, r in ident.iterrows()
+        },  # fmt: skip
+        "seeds": {"shipped": n_ship, "posterior_runs": n_post, "first": FRESH_SEED},
     }
     (out / "parameters.yaml").write_text(yaml.safe_dump(record, sort_keys=False), encoding="utf-8")
-    _write_json(out / "metrics.json", record["metrics_posterior_median"])
-    plot_fit(monthly, sectors, out / "fit.png", "Calibration fit, Oct 2018 – May 2019")
-    (out / "report.md").write_text(_report(record, monthly, sectors), encoding="utf-8")
-    return metrics
+    write_json(out / "metrics.json", record["shipped_fit_fresh_seeds"])
+    (out / "report.md").write_text(_markdown(record, targets, ident), encoding="utf-8")
+    return record
 
 
-def _report(record: dict[str, Any], monthly: pd.DataFrame, sectors: pd.DataFrame) -> str:
+def _markdown(record: dict[str, Any], targets: pd.DataFrame, ident: pd.DataFrame) -> str:
     lines = [
-        "# Calibration fit report",
+        "# Calibration report",
         "",
-        f"Written {record['written']} from {record['points']} Latin hypercube points × "
-        f"{record['replicates']} replicates at scale {record['scale']:g} (counts × "
-        f"{1 / record['scale']:g}); the {record['accepted']} closest points are the posterior. "
-        "Bands are the 5th–95th percentiles over the posterior points' runs.",
+        f"Written {record['written']}: {record['method']}, {record['generations']} generations, "
+        f"{record['simulations']} simulations at scale {record['scale']:g} (population sizes "
+        f"{record['population_sizes']}), distance '{record['distance']}'.",
         "",
-        "## Parameters (posterior median and 90% interval)",
+        f"**The shipped point** is {record['shipped_rule']}. Its fit below is that of "
+        f"{record['seeds']['shipped']} runs on fresh seeds (median and range of each run's "
+        f"metric); the posterior columns are {record['seeds']['posterior_runs']} points drawn "
+        "by weight, one fresh seed each. No metric is that of a median path.",
         "",
-        "| parameter | median | 5% | 95% | prior |",
-        "|---|---|---|---|---|",
+        "## Fit of the shipped point (headline) and of the posterior",
+        "",
+        "| target | metric | threshold | shipped: median [range] | meets | posterior: median "
+        "[5%, 95%] | observed inside the 90% band |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for name, p in record["parameters"].items():
+    for name, r in targets.iterrows():
         lines.append(
-            f"| `{name}` | {p['value']:.4g} | {p['low_5']:.4g} | {p['high_95']:.4g} | "
-            f"{p['prior'][0]:g} – {p['prior'][1]:g} |"
+            f"| {name} | {r['metric']} | {r['threshold']:g} | {r['shipped_median']:.3f} "
+            f"[{r['shipped_min']:.3f}, {r['shipped_max']:.3f}] | "
+            f"{'yes' if r['shipped_meets'] else 'no'} | {r['posterior_median']:.3f} "
+            f"[{r['posterior_p05']:.3f}, {r['posterior_p95']:.3f}] | {r['band_coverage']:.0%} |"
         )
-    lines += ["", "## Fit metrics (median of the posterior runs)", "", "| metric | value |",
-              "|---|---|"]  # fmt: skip
-    for k, v in record["metrics_posterior_median"].items():
-        lines.append(f"| {k} | {v:.3f} |")
-    lines += ["", "## Monthly, observed against simulated (people)", "",
-              "| measure | month | observed | median | 5% | 95% |",
-              "|---|---|---|---|---|---|"]  # fmt: skip
-    for month, row in monthly.iterrows():
+    if record["skipped_targets"]:
+        lines += ["", "Skipped targets (they switch on once the model writes the measure):", ""]
+        lines += [f"- {k}: {v}" for k, v in record["skipped_targets"].items()]
+    lines += [
+        "", "## Shipped point and identification", "",
+        "| parameter | shipped | posterior median | 90% interval | prior | width / prior's | "
+        "verdict |", "|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for p, r in ident.iterrows():
         lines.append(
-            f"| {row['measure']} | {month} | {row['observed']:,.0f} | {row['sim_median']:,.0f} "
-            f"| {row['sim_p05']:,.0f} | {row['sim_p95']:,.0f} |"
+            f"| `{p}` | {record['shipped_point'][p]:.4g} | {r['posterior_median']:.4g} | "
+            f"{r['posterior_p05']:.4g} – {r['posterior_p95']:.4g} | {r['prior_low']:g} – "
+            f"{r['prior_high']:g} | {r['width_ratio']:.2f} | {r['verdict']} |"
         )
-    lines += ["", "## Sectors", "", "| sector | observed FY2018 | median | 5% | 95% |",
-              "|---|---|---|---|---|"]  # fmt: skip
-    for sector, row in sectors.iterrows():
-        lines.append(
-            f"| {sector} | {row['observed_fy2018']:.3f} | {row['sim_median']:.3f} | "
-            f"{row['sim_p05']:.3f} | {row['sim_p95']:.3f} |"
-        )
+    if record["not_identified"]:
+        lines += [
+            "",
+            "The data cannot pin down "
+            + ", ".join(f"`{p}`" for p in record["not_identified"])
+            + ": their posterior 90% interval covers two thirds or more of the prior's. Their "
+            "shipped values are one of many that fit as well.",
+        ]
     lines += ["", "![fit](fit.png)", ""]
     return "\n".join(lines)

@@ -1,131 +1,94 @@
-"""One calibration run: a scenario with parameter values and a seed, reduced to monthly series.
+"""Calibration runs: a scenario with parameter values and a seed, reduced to the targets.
 
-:func:`simulate` is what worker processes execute. It runs the model (at ``scale`` of the
-scenario's families a year and of every capacity, counts multiplied back by ``1 / scale``)
-and keeps the monthly measures compared with observed data and the shares of Border Patrol
-family apprehensions by sector over the fitted window.
+Parameters are set with :meth:`migsim.scenario.Scenario.with_parameters`, the same call
+experiments use, then the scenario is run at ``scale`` of its families a year (every capacity
+scaled alike, :meth:`~migsim.scenario.Scenario.at_scale`) and its counts are multiplied back by
+``1 / scale``. :class:`Simulator` is the model pyabc calls: a parameter dictionary in, the
+targets' summary statistics out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
-from migsim.calibration.observed import sector_name
+from migsim.calibration.config import CalibrationConfig, Prior
+from migsim.calibration.targets import Observed, summarise_run
 
-MEASURES = (
-    "us_apprehensions_people", "deportations_people", "us_port_arrivals_people",
-    "asylum_claims_mx", "mpp_returns", "departures",
-)  # fmt: skip
+WINDOW_END = dt.date(2019, 5, 31)  # the last observed day: calibration runs stop here
+
+
+def key(address: str) -> str:
+    """A parameter's name in pyabc (no dots): ``behaviour.harm_usd`` → ``behaviour__harm_usd``."""
+    return address.replace(".", "__")
+
+
+def fit_scenario(config: CalibrationConfig, end: dt.date = WINDOW_END) -> Any:
+    """The scenario as calibrated: from the warm-up start to ``end``."""
+    scenario = config.load_scenario()
+    out = scenario.with_parameters({"days": (end - scenario.start).days + 1})
+    out.path = scenario.path
+    return out
+
+
+def run(scenario: Any, corridor: Any, values: dict[str, Any], seed: int, scale: float) -> Any:
+    """Run the scenario with parameter values at ``scale``; return its results."""
+    from migsim.model import MigrationModel
+
+    scenario = scenario.with_parameters(values) if values else scenario
+    if scale != 1:
+        scenario = scenario.at_scale(scenario.population.families_per_year * scale)
+    model = MigrationModel(scenario, seed=seed, corridor=corridor)
+    model.run_for(scenario.days)
+    return model.results()
+
+
+def run_seed(base: int, values: dict[str, Any], replicate: int) -> int:
+    """A run's seed: a hash of the base seed, the parameter values and the replicate."""
+    text = json.dumps([base, values, replicate], sort_keys=True, default=str)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
 
 
 @dataclass
-class Task:
-    """A run to do.
+class Simulator:
+    """The model as pyabc sees it: parameters in, the targets' summary statistics out.
 
     Attributes:
-        key: A name for the run's file (``p007_r1``).
-        scenario: The scenario (start and days as run).
-        corridor: The corridor, already loaded.
-        parameters: Values by address (``behaviour.network_effect``).
-        seed: The model's seed.
-        scale: Fraction of ``families_per_year`` simulated.
-        sectors_from: First day counted in the sector shares.
+        scenario: The fit scenario (warm-up start to the end of May 2019).
+        corridor: Its corridor, loaded once.
+        priors: The priors by address (for rounding integer parameters).
+        observed: The targets in use (their labels).
+        scale: Fraction of the families simulated.
+        seed: Base of every run's seed.
+        replicates: Seeds averaged per particle.
     """
 
-    key: str
     scenario: Any
     corridor: Any
-    parameters: dict[str, float]
-    seed: int
+    priors: dict[str, Prior]
+    observed: Observed
     scale: float
-    sectors_from: dt.date
-    extra: dict[str, Any] = field(default_factory=dict)
+    seed: int
+    replicates: int = 1
 
+    def values(self, parameters: dict[str, float]) -> dict[str, Any]:
+        """Scenario values (by address) from pyabc's parameters (by key)."""
+        return {a: p.value(float(parameters[key(a)])) for a, p in self.priors.items()}
 
-def scaled(scenario: Any, corridor: Any, scale: float) -> tuple[Any, Any]:
-    """A scenario at ``scale`` of its families a year, every capacity scaled alike.
+    def summary(self, values: dict[str, Any], seed: int) -> dict[str, np.ndarray]:
+        """One run's summary statistics."""
+        results = run(self.scenario, self.corridor, values, seed, self.scale)
+        return summarise_run(results, self.scale, self.observed)
 
-    See :meth:`migsim.scenario.Scenario.at_scale`; the model scales the corridor's checkpoint
-    capacities from the scenario's ``capacity_scale``, so the corridor is returned as it is.
-    """
-    if scale == 1:
-        return scenario, corridor
-    return scenario.at_scale(scenario.population.families_per_year * scale), corridor
-
-
-def with_calibrated(scenario: Any, parameters: dict[str, Any]) -> Any:
-    """The scenario with calibrated values set.
-
-    Section parameters (``behaviour.…``, ``population.…``) are set as by
-    ``Scenario.with_parameters``. A lever parameter is set on the scenario's own entries of
-    that lever only, not on entries inside a tariff threat's response: the calibration fits the
-    levers in force in spring 2019, and a response lever (such as the June 2019 agreement's
-    stronger Isthmus checkpoints) keeps its own setting. A lever the scenario does not have is
-    not added.
-    """
-    from migsim.scenario import Scenario
-
-    sections = {
-        k: v
-        for k, v in parameters.items()
-        if k.partition(".")[0] in ("behaviour", "population") or "." not in k
-    }
-    out = scenario.with_parameters(sections) if sections else scenario
-    levers = {k: v for k, v in parameters.items() if k not in sections}
-    if not levers:
-        return out
-    data = out.model_dump(exclude={"path"})
-    data["levers"] = [lever.model_dump() for lever in out.levers]
-    for address, value in levers.items():
-        head, _, name = address.partition(".")
-        for entry in data["levers"]:
-            if entry["lever"] == head:
-                entry[name] = value
-    result = Scenario.model_validate(data)
-    result.path = scenario.path
-    return result
-
-
-def simulate(task: Task) -> dict[str, Any]:
-    """Run one task; return its monthly series (scaled to the full population) and shares."""
-    from migsim.model import MigrationModel
-    from migsim.outcomes import monthly
-
-    began = time.perf_counter()
-    scenario, corridor = scaled(
-        with_calibrated(task.scenario, task.parameters), task.corridor, task.scale
-    )
-    model = MigrationModel(scenario, seed=task.seed, corridor=corridor)
-    for _ in range(scenario.days):
-        model.step()
-    results = model.results()
-    series = monthly(results)[list(MEASURES)] / task.scale
-    ps = results.place_series
-    people = ps[(ps["measure"] == "us_apprehensions_people")]
-    people = people[pd.to_datetime(people["date"]) >= pd.Timestamp(task.sectors_from)]
-    by_sector = people.groupby("place", observed=True)["value"].sum()
-    by_sector = by_sector[by_sector > 0]
-    total = float(by_sector.sum())
-    return {
-        "key": task.key,
-        "parameters": task.parameters,
-        "seed": task.seed,
-        "monthly": {name: {str(m): float(v) for m, v in series[name].items()} for name in MEASURES},
-        "sectors": {sector_name(str(k)): float(v) / total for k, v in by_sector.items()}
-        if total
-        else {},
-        "elapsed_s": time.perf_counter() - began,
-        **task.extra,
-    }
-
-
-def monthly_series(run: dict[str, Any], measure: str) -> pd.Series:
-    """A run's monthly measure as a series indexed by ``Period[M]``."""
-    values = run["monthly"][measure]
-    index = pd.PeriodIndex(list(values), freq="M")
-    return pd.Series(list(values.values()), index=index, dtype=float)
+    def __call__(self, parameters: dict[str, float]) -> dict[str, np.ndarray]:
+        """The mean summary over the replicate seeds of one parameter set."""
+        values = self.values(parameters)
+        runs = [
+            self.summary(values, run_seed(self.seed, values, r)) for r in range(self.replicates)
+        ]
+        return {name: np.mean([r[name] for r in runs], axis=0) for name in runs[0]}
