@@ -12,7 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from migsim.cliargs import non_negative_int, positive_float, positive_int
+from migsim import cliargs
 from migsim.errors import InputError
 
 
@@ -23,16 +23,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from migsim.model import MigrationModel
     from migsim.outfolder import check_replaceable
     from migsim.results import RUN_FILES
-    from migsim.scenario import load_scenario
+    from migsim.scenario import check_families_created, load_scenario
     from migsim.viz.pictures import draw_run
 
     scenario = load_scenario(args.scenario, days=args.days, seed=args.seed)
     out = Path(args.out) if args.out else Path("results") / Path(scenario.path).stem
     check_replaceable(out, RUN_FILES, "results")  # before the run, not after
-    model = MigrationModel(scenario, families_per_year=args.families_per_year)
+    corridor = scenario.load_corridor()
+    model = MigrationModel(scenario, families_per_year=args.families_per_year, corridor=corridor)
     with tqdm(total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet) as bar:
-        for _ in range(scenario.days):
+        for day in range(scenario.days):
             model.step()
+            check_families_created(scenario, model.families_created, day)
             bar.update(1)
             bar.set_postfix(families=f"{model.families_created:,}", refresh=False)
     results = model.results()
@@ -92,14 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--scenario", metavar="PATH", help="scenario YAML (default: baseline 2019)")
-    run.add_argument("--days", type=positive_int, metavar="N", help="days to simulate")
+    run.add_argument("--days", type=cliargs.days, metavar="N", help="days to simulate")
     run.add_argument(
         "--families-per-year",
-        type=positive_float,
+        type=cliargs.families_per_year,
         metavar="N",
         help="first departures a year at the base hazard (default: the scenario's)",
     )
-    run.add_argument("--seed", type=non_negative_int, metavar="N", help="random seed")
+    run.add_argument("--seed", type=cliargs.non_negative_int, metavar="N", help="random seed")
     run.add_argument("--out", metavar="DIR", help="results folder (default: results/SCENARIO)")
     run.add_argument("--no-plots", action="store_true", help="skip routes.png and series.png")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")

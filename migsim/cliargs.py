@@ -10,9 +10,17 @@ import argparse
 import math
 from collections.abc import Callable
 
+from migsim.limits import MAX_DAYS, MAX_FAMILIES_PER_YEAR, MAX_FLEE_DAYS, MAX_RUNS
 
-def whole(low: int) -> Callable[[str], int]:
-    """An argument type for whole numbers of at least ``low``."""
+
+def whole(low: int, high: int | None = None, what: str = "") -> Callable[[str], int]:
+    """An argument type for whole numbers of at least ``low`` and at most ``high``.
+
+    Args:
+        low: The smallest value accepted.
+        high: The largest value accepted (None: no limit).
+        what: What the number counts, for the message when it is too large (e.g. "days").
+    """
 
     def parse(text: str) -> int:
         try:
@@ -22,6 +30,8 @@ def whole(low: int) -> Callable[[str], int]:
         if value < low:
             bound = "above 0" if low == 1 else f"{low} or more"
             raise argparse.ArgumentTypeError(f"{value} must be {bound}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{text} is too many; give at most {high:,} {what}")
         return value
 
     return parse
@@ -29,6 +39,9 @@ def whole(low: int) -> Callable[[str], int]:
 
 positive_int = whole(1)
 non_negative_int = whole(0)
+days = whole(1, MAX_DAYS, "days (10 years)")
+flee_days = whole(1, MAX_FLEE_DAYS, "days (100 years)")
+replicates = whole(1, MAX_RUNS, "replicates")
 
 
 def positive_float(text: str) -> float:
@@ -39,4 +52,14 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
     if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"{text} must be a number above 0")
+    return value
+
+
+def families_per_year(text: str) -> float:
+    """An argument type for first departures a year: above 0, at most the largest accepted."""
+    value = positive_float(text)
+    if value > MAX_FAMILIES_PER_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"{text} families a year is too many; give at most {MAX_FAMILIES_PER_YEAR:,}"
+        )
     return value

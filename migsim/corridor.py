@@ -8,7 +8,7 @@ integer-indexed numpy arrays of the same data that the model's batched decisions
 
 from __future__ import annotations
 
-import difflib
+import io
 import math
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -18,7 +18,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from migsim.errors import InputError
+from migsim.errors import InputError, did_you_mean, read_text
+from migsim.limits import MAX_NUMBER
 
 PLACE_KINDS = ("origin", "crossing", "city", "checkpoint", "border_city", "us_port", "us_sector")
 LINK_MODES = ("bus", "train", "foot", "raft")
@@ -31,6 +32,8 @@ LINK_COLUMNS = (
     "from", "to", "distance_km", "mode", "speed_km_per_day", "cost_usd",
     "victimisation_risk", "death_risk", "distance_source", "note",
 )  # fmt: skip
+# The longest traversal of one link, in days: a check on distance_km and speed_km_per_day.
+MAX_LINK_DAYS = 1000
 # Columns a user may leave out; they default to empty text.
 OPTIONAL_COLUMNS = {"group", "country", "sector", "note", "source", "distance_source"}
 
@@ -143,9 +146,12 @@ class Corridor:
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(path, f"file not found; a corridor folder needs {path.name}")
+    text = read_text(path, "CSV")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(path, f"cannot be read as CSV ({exc}); check quoting and commas") from None
     frame.columns = [c.strip() for c in frame.columns]
     for col in columns:
@@ -173,7 +179,7 @@ def _number(
     text: str,
     *,
     low: float | None = 0.0,
-    high: float | None = None,
+    high: float | None = MAX_NUMBER,
     blank: float | None = math.nan,
 ) -> float | None:
     """Parse one numeric cell with a message naming the file, row and column on failure."""
@@ -192,11 +198,6 @@ def _number(
     if high is not None and value > high:
         raise InputError(path, f"column '{column}' is {text}; it must be at most {high:g}", row=row)
     return value
-
-
-def _nearest(name: str, options: list[str]) -> str:
-    match = difflib.get_close_matches(name, options, n=1, cutoff=0.0)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def load_corridor(folder: str | Path) -> Corridor:
@@ -230,7 +231,7 @@ def load_corridor(folder: str | Path) -> Corridor:
             raise InputError(
                 places_path,
                 f"kind '{rec['kind']}' is not one of {', '.join(PLACE_KINDS)}"
-                + _nearest(rec["kind"], list(PLACE_KINDS)),
+                + did_you_mean(rec["kind"], list(PLACE_KINDS)),
                 row=row,
             )
         attrs = dict(rec)
@@ -252,7 +253,7 @@ def load_corridor(folder: str | Path) -> Corridor:
             if rec[end] not in graph:
                 raise InputError(
                     links_path,
-                    f"'{end}' names unknown place '{rec[end]}'{_nearest(rec[end], names)}; "
+                    f"'{end}' names unknown place '{rec[end]}'{did_you_mean(rec[end], names)}; "
                     "add it to places.csv or fix the name",
                     row=row,
                 )
@@ -267,7 +268,7 @@ def load_corridor(folder: str | Path) -> Corridor:
             raise InputError(
                 links_path,
                 f"mode '{rec['mode']}' is not one of {', '.join(LINK_MODES)}"
-                + _nearest(rec["mode"], list(LINK_MODES)),
+                + did_you_mean(rec["mode"], list(LINK_MODES)),
                 row=row,
             )
         attrs = dict(rec)
@@ -281,7 +282,16 @@ def load_corridor(folder: str | Path) -> Corridor:
         for col in ("victimisation_risk", "death_risk"):
             attrs[col] = _number(links_path, row, col, rec[col], high=1)
         # A traversal takes whole days; every link takes at least one.
-        attrs["days"] = max(1, math.ceil(attrs["distance_km"] / speed - 1e-9))
+        days = attrs["distance_km"] / speed
+        if days > MAX_LINK_DAYS:
+            raise InputError(
+                links_path,
+                f"a traversal takes {days:,.4g} days ({rec['distance_km']} km at "
+                f"{rec['speed_km_per_day']} km a day); a link takes at most {MAX_LINK_DAYS:,} "
+                "days: check distance_km and speed_km_per_day",
+                row=row,
+            )
+        attrs["days"] = max(1, math.ceil(days - 1e-9))
         graph.add_edge(u, v, **attrs)
     _check_reachability(graph, places_path)
     return Corridor(graph, folder=folder)

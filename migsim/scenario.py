@@ -8,15 +8,31 @@ the key and the nearest valid name; :func:`load_scenario` turns every problem in
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
-from migsim.errors import InputError, read_yaml_mapping
+from migsim.errors import InputError, did_you_mean, read_yaml_mapping, shown, unknown_key
+from migsim.limits import (
+    MAX_CARAVAN_FAMILIES,
+    MAX_DAYS,
+    MAX_FAMILIES_CREATED,
+    MAX_FAMILIES_PER_YEAR,
+)
 from migsim.policies import Lever, parse_lever
+from migsim.policies.base import not_huge
+
+if TYPE_CHECKING:
+    from migsim.corridor import Corridor
 
 DEFAULT_SCENARIO = (
     Path(__file__).resolve().parent.parent
@@ -28,9 +44,11 @@ DEFAULT_SCENARIO = (
 
 
 class Strict(BaseModel):
-    """Base for scenario sections: unknown keys are errors."""
+    """Base for scenario sections: unknown keys, NaN and infinite numbers are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    _not_huge = field_validator("*", mode="after")(not_huge)
 
 
 class Origin(Strict):
@@ -44,8 +62,10 @@ class Caravan(Strict):
 
     date: dt.date
     origin: str
-    families: int = Field(gt=0, description="families joining the caravan")
-    days: int = Field(3, ge=1, description="days over which the caravan's families set off")
+    families: int = Field(gt=0, le=MAX_CARAVAN_FAMILIES, description="families joining the caravan")
+    days: int = Field(
+        3, ge=1, le=MAX_DAYS, description="days over which the caravan's families set off"
+    )
 
 
 class Population(Strict):
@@ -54,12 +74,13 @@ class Population(Strict):
     families_per_year: float = Field(
         190_000,
         gt=0,
+        le=MAX_FAMILIES_PER_YEAR,
         description="first departures a year at the base hazard (FY2019: 473,682 family-unit "
         "apprehensions of people / 2.5 people a family ≈ 190,000)",
     )
-    origins: dict[str, Origin]
+    origins: dict[str, Origin] = Field(min_length=1)
     family_size_mean: float = Field(
-        2.6, ge=2, description="mean people per family (2 plus a Poisson number)"
+        2.6, ge=2, le=20, description="mean people per family (2 plus a Poisson number)"
     )
     seasonal_amplitude: float = Field(
         0.0,
@@ -74,7 +95,7 @@ class Population(Strict):
     )
     children_share: float = Field(0.9, ge=0, le=1, description="share of families with children")
     money_median_usd: float = Field(3000, gt=0, description="median money a family can raise")
-    money_spread: float = Field(0.9, ge=0, description="sigma of log money")
+    money_spread: float = Field(0.9, ge=0, le=5, description="sigma of log money")
     informed_share: float = Field(
         0.6,
         ge=0,
@@ -193,7 +214,7 @@ class Scenario(Strict):
     description: str = ""
     corridor: str = Field(description="corridor folder, relative to the scenario file")
     start: dt.date
-    days: int = Field(365, gt=0)
+    days: int = Field(365, gt=0, le=MAX_DAYS)
     seed: int = Field(1, ge=0)
     population: Population
     behaviour: Behaviour = Field(default_factory=Behaviour)
@@ -204,6 +225,14 @@ class Scenario(Strict):
         description="multiplier on the corridor's checkpoint capacities (set by at_scale)",
     )
     path: Path | None = Field(None, exclude=True)
+
+    @field_validator("days", mode="after")
+    @classmethod
+    def _ends_in_the_calendar(cls, value: int, info: ValidationInfo) -> int:
+        start = info.data.get("start")
+        if start is not None and start > dt.date.max - dt.timedelta(days=value):
+            raise ValueError(f"start {start} plus {value} days runs past the year 9999")
+        return value
 
     @field_validator("levers", mode="before")
     @classmethod
@@ -306,9 +335,72 @@ class Scenario(Strict):
         scaled.path = self.path
         return scaled
 
+    def load_corridor(self) -> Corridor:
+        """Load the scenario's corridor and check the places the scenario names in it.
+
+        Raises:
+            InputError: If the corridor folder is missing or malformed, or the population
+                names a place that is not an origin.
+        """
+        from migsim.corridor import load_corridor
+
+        folder = self.corridor_path()
+        if not folder.is_dir():
+            raise InputError(
+                self.path or "scenario",
+                f"corridor folder '{folder}' not found; 'corridor' is a folder holding "
+                "places.csv and links.csv, relative to the scenario file",
+                key="corridor",
+            )
+        corridor = load_corridor(folder)
+        self.check_places(corridor)
+        return corridor
+
+    def check_places(self, corridor: Corridor) -> None:
+        """Check that the places the population names are origins of the corridor.
+
+        Raises:
+            InputError: Naming the key, the nearest origin and every origin.
+        """
+        origins = corridor.names(corridor.of_kind("origin"))
+        named = [(f"population.origins.{name}", name) for name in self.population.origins]
+        named += [
+            (f"population.caravans[{i}].origin", caravan.origin)
+            for i, caravan in enumerate(self.population.caravans)
+        ]
+        for key, name in named:
+            if name not in origins:
+                raise InputError(
+                    self.path or "scenario",
+                    f"'{name}' is not an origin in the corridor{did_you_mean(name, origins)}; "
+                    f"origins are: {', '.join(origins)}",
+                    key=key,
+                )
+
     def end(self) -> dt.date:
         """The last simulated day."""
         return self.start + dt.timedelta(days=self.days - 1)
+
+
+def check_families_created(scenario: Scenario, created: int, day: int) -> None:
+    """Stop a run whose departures have grown past what fits in memory.
+
+    Departures rise with the families settled in the US (``behaviour.network_effect``), so a
+    long run can grow without bound; it is stopped once it has created
+    :data:`~migsim.limits.MAX_FAMILIES_CREATED` families.
+
+    Raises:
+        InputError: Naming the scenario, the day and what to change.
+    """
+    if created > MAX_FAMILIES_CREATED:
+        raise InputError(
+            scenario.path or "scenario",
+            f"the run had created {created:,} families by day {day + 1} (departures grow with "
+            f"the families settled in the US), more than the {MAX_FAMILIES_CREATED:,} that fit "
+            "in memory; simulate fewer days, or lower population.families_per_year or "
+            "behaviour.network_effect",
+            key="days",
+        )
 
 
 def _set_lever_parameter(levers: list[dict], lever: str, name: str, value: Any) -> int:
@@ -342,7 +434,8 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
         current = next(
             (a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
         )
-    return list(getattr(current, "model_fields", {}) or [])
+    fields = getattr(current, "model_fields", {}) or {}
+    return [name for name, info in fields.items() if not info.exclude]  # not internal ones
 
 
 def _explain(exc: ValidationError, data: dict, model: type[BaseModel]) -> tuple[str, str]:
@@ -356,15 +449,13 @@ def _explain(exc: ValidationError, data: dict, model: type[BaseModel]) -> tuple[
             from migsim.policies import LEVERS
 
             options = list(LEVERS[lever["lever"]].model_fields)
-        match = difflib.get_close_matches(str(loc[-1]), options, n=1, cutoff=0.4)
-        hint = f"; did you mean '{match[0]}'?" if match else f"; valid keys: {', '.join(options)}"
-        return key, f"unknown key '{loc[-1]}'{hint}"
+        return key, f"unknown key '{loc[-1]}'; {unknown_key(loc[-1], options)}"
     if err["type"] == "missing":
         return key, "is required but missing; add it"
     msg = err["msg"].removeprefix("Value error, ")
-    return key, f"{msg} (got {err.get('input')!r})" if "input" in err and err[
-        "type"
-    ] != "value_error" else msg
+    if "input" in err and err["type"] != "value_error":
+        return key, f"{msg} (got {shown(err['input'])})"
+    return key, msg
 
 
 def _check_levers(path: Path, specs: Any, prefix: str) -> None:
@@ -398,11 +489,7 @@ def _check_levers(path: Path, specs: Any, prefix: str) -> None:
             loc = ".".join(str(part) for part in err["loc"])
             where = f"{key}.{loc}" if loc else key
             if err["type"] == "extra_forbidden":
-                options = list(cls.model_fields)
-                match = difflib.get_close_matches(str(err["loc"][-1]), options, n=1, cutoff=0.4)
-                hint = (
-                    f"did you mean '{match[0]}'?" if match else f"valid keys: {', '.join(options)}"
-                )
+                hint = unknown_key(err["loc"][-1], cls.model_fields)
                 raise InputError(
                     path, f"unknown key for lever '{name}'; {hint}", key=where
                 ) from None
@@ -410,7 +497,7 @@ def _check_levers(path: Path, specs: Any, prefix: str) -> None:
                 raise InputError(path, "is required but missing; add it", key=where) from None
             message = err["msg"].removeprefix("Value error, ")
             if "input" in err and err["type"] != "value_error":
-                message += f" (got {err['input']!r})"
+                message += f" (got {shown(err['input'])})"
             raise InputError(path, message, key=where) from None
         if "response" in spec:
             _check_levers(path, spec["response"], f"{key}.response")

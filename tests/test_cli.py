@@ -150,6 +150,10 @@ def test_bad_scenario_as_a_program(tmp_path):
         ("--families-per-year", "lots"),
         ("--seed", "x"),
         ("--seed", "-1"),
+        ("--days", str(10**12)),
+        ("--families-per-year", "1e12"),
+        ("--families-per-year", "inf"),
+        ("--families-per-year", "nan"),
     ],
 )
 def test_bad_options_exit_2_naming_the_option(tmp_path, capsys, monkeypatch, option, value):
@@ -199,9 +203,19 @@ def edit_yaml(path, edit) -> None:
         (lambda d: d["population"].update(families_per_year=-5), ["families_per_year"]),
         (lambda d: d["population"]["origins"].update(Hom={"share": 1}), ["Hom", "'Home'"]),
         (lambda d: d.update(start="2019-13-01"), ["start"]),
+        (
+            lambda d: d["population"].update(
+                caravans=[{"date": "2019-01-05", "origin": "Tapachula", "families": 9}]
+            ),
+            ["population.caravans[0].origin", "'Tapachula' is not an origin"],
+        ),
+        (
+            lambda d: d["population"].update(families_per_year=1e12),
+            ["population.families_per_year", "10000000"],
+        ),
     ],
     ids=["unknown-key", "unknown-lever", "misspelt-parameter", "misspelt-parameter-2",
-         "negative-families", "unknown-origin", "bad-date"],
+         "negative-families", "unknown-origin", "bad-date", "caravan-not-origin", "families-huge"],
 )  # fmt: skip
 def test_bad_scenario_file_exits_2_with_one_line(tmp_path, capsys, monkeypatch, edit, words):
     monkeypatch.chdir(tmp_path)
@@ -213,6 +227,18 @@ def test_bad_scenario_file_exits_2_with_one_line(tmp_path, capsys, monkeypatch, 
     assert_one_error_line(err, path, *words)
     assert stdout == ""
     assert not (tmp_path / "results").exists()
+
+
+def test_a_run_that_outgrows_memory_stops_with_a_message(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("migsim.scenario.MAX_FAMILIES_CREATED", 20)
+    out = tmp_path / "out"
+    status, stdout, err = run_cli(
+        ["run", "--scenario", str(TINY_YAML), "--days", "60", "--out", str(out), "--quiet"], capsys
+    )
+    assert status == 2
+    line = assert_one_error_line(err, TINY_YAML, "key 'days'", "more than the 20 that fit")
+    assert "network_effect" in line
+    assert not out.exists()
 
 
 def test_missing_corridor_folder_names_the_scenario_and_folder(tmp_path, capsys, monkeypatch):

@@ -268,3 +268,33 @@ def test_default_corridor():
     for _, _, d in c.graph.edges(data=True):
         assert d["distance_km"] > 0
         assert 0 <= d["victimisation_risk"] <= 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("distance_km", "1e300", "column 'distance_km' is 1e300; it must be at most 1e+09"),
+        (
+            "speed_km_per_day",
+            "1e-300",
+            "a traversal takes 2.9e+302 days (290 km at 1e-300 km a day); a link takes at most",
+        ),
+        ("cost_usd", "inf", "column 'cost_usd' is 'inf'; give a finite number"),
+    ],
+    ids=["distance-huge", "speed-tiny", "cost-inf"],
+)
+def test_link_numbers_that_would_overflow_are_refused(tmp_path, column, value, words):
+    folder = make_corridor(tmp_path, links_edit=lambda f: set_cell(f, 2, column, value))
+    message = load_error(folder)
+    assert message.startswith(f"{folder / 'links.csv'}, row 2: ")
+    assert words in message
+
+
+def test_a_csv_in_another_encoding_is_called_an_encoding_problem(tmp_path):
+    folder = make_corridor(tmp_path)
+    path = folder / "places.csv"
+    path.write_bytes(path.read_bytes().replace(b"Tapachula", "Tapachulá".encode("latin-1")))
+    message = load_error(folder)
+    assert message.startswith(f"{path}: is not UTF-8 text (byte 0xe1 at position ")
+    assert "an encoding problem; save the CSV file as UTF-8" in message
+    assert "quoting" not in message

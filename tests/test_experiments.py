@@ -169,9 +169,37 @@ def bad(tmp_path: Path, **changes) -> Path:
             {"scenarios": {"tiny": "nowhere/tiny.yaml"}},
             "key 'scenarios.tiny': scenario file not found: nowhere/tiny.yaml (looked for ",
         ),
+        (
+            {"parameters": {"remain_in_mexico.share": [0.5, float("nan")]}},
+            "key 'parameters.remain_in_mexico.share.values[1]': must be a finite number (got nan)",
+        ),
+        (
+            {"parameters": {"behaviour.harm_usd": [1000, float("inf")]}},
+            "key 'parameters.behaviour.harm_usd.values[1]': must be a finite number (got inf)",
+        ),
+        (
+            {"parameters": {"behaviour.harm_usd": [1000, 1e300]}},
+            "key 'parameters.behaviour.harm_usd': 1e+300 is out of range: 'behaviour.harm_usd' "
+            "must be at most 1e+09",
+        ),
+        (
+            {"parameters": {"behaviour.info_lag_days": [7, 1.5]}},
+            "key 'parameters.behaviour.info_lag_days': 1.5 is not a whole number; "
+            "'behaviour.info_lag_days' takes whole numbers (e.g. 1 or 2)",
+        ),
+        ({"days": 10**9}, "key 'days': must be at most 3,650 (got 1000000000)"),
+        ({"families_per_year": float("inf")}, "key 'families_per_year': must be a finite number "
+         "(got inf)"),
+        ({"replicates": 10**9}, "key 'replicates': must be at most 100,000 (got 1000000000)"),
+        (
+            {"replicates": 30_000},
+            "key 'replicates': asks for 120,000 runs (scenarios x design points x replicates); "
+            "at most 100,000: fewer replicates, samples or grid values",
+        ),
     ],
     ids=["lever", "parameter", "bounds", "replicates", "key", "range", "not-number", "outcome",
-         "sobol-samples", "method", "scenario"],
+         "sobol-samples", "method", "scenario", "nan", "inf", "huge", "int-1.5",
+         "days", "families-inf", "replicates-huge", "runs"],
 )  # fmt: skip
 def test_malformed_experiment_files(tmp_path, changes, expected):
     path = bad(tmp_path, **changes)

@@ -295,6 +295,16 @@ def test_tariff_rises_from_its_start_to_its_maximum():
 
 
 # ----------------------------------------------------------------------------- bad input
+def load_error(path) -> str:
+    """The message of the InputError loading a scenario file raises."""
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    return str(info.value)
+
+
+CARAVAN = {"date": "2019-01-10", "origin": "Home", "families": 50}
+
+
 def write_tiny(tmp_path, edit) -> str:
     data = yaml.safe_load(TINY_YAML.read_text())
     edit(data)
@@ -315,15 +325,85 @@ def write_tiny(tmp_path, edit) -> str:
          "greater than 0"),
         (lambda d: d.update(days=0), "days", "greater than 0"),
         (lambda d: d.pop("start"), "start", "missing"),
+        (lambda d: d["population"].update(families_per_year=float("inf")),
+         "population.families_per_year", "finite number"),
+        (lambda d: d.setdefault("behaviour", {}).update(value_of_time_usd=float("inf")),
+         "behaviour.value_of_time_usd", "finite number"),
+        (lambda d: d.setdefault("behaviour", {}).update(harm_usd=float("nan")),
+         "behaviour.harm_usd", "finite number"),
+        (lambda d: d.setdefault("behaviour", {}).update(choice_scale_usd=1e300),
+         "behaviour.choice_scale_usd", "at most 1,000,000,000"),
+        (lambda d: d.setdefault("behaviour", {}).update(risk_aversion=[0.5, 1e300, 2]),
+         "behaviour.risk_aversion", "at most 1,000,000,000"),
+        (lambda d: d["population"].update(family_size_mean=1e308),
+         "population.family_size_mean", "less than or equal to 20"),
+        (lambda d: d["population"].update(origins={}), "population.origins", "at least 1 item"),
+        (lambda d: d["population"].update(families_per_year=1e12),
+         "population.families_per_year", "less than or equal to 10000000"),
+        (lambda d: d.update(days=10**12), "days", "less than or equal to 3650"),
+        (lambda d: d.update(start=dt.date(9999, 12, 20)), "days", "past the year 9999"),
+        (lambda d: d["population"].update(caravans=[{**CARAVAN, "families": 10**12}]),
+         "population.caravans[0].families", "less than or equal to 1000000"),
+        (lambda d: d["levers"][0].update(families_per_day=float("inf")),
+         "levers[0].families_per_day", "finite number"),
+        (lambda d: d["levers"][0].update(families_per_day=1e300),
+         "levers[0].families_per_day", "at most 1,000,000,000"),
     ],
     ids=["full-before-start", "end-before-start", "share-above-one", "negative-families",
-         "zero-days", "no-start"],
+         "zero-days", "no-start", "families-inf", "time-inf", "harm-nan", "scale-huge",
+         "risk-huge", "size-huge", "no-origins", "families-huge", "days-huge", "start-9999",
+         "caravan-huge", "lever-inf", "lever-huge"],
 )  # fmt: skip
 def test_bad_scenarios_name_the_file_and_key(tmp_path, edit, key, words):
     path = write_tiny(tmp_path, edit)
-    with pytest.raises(InputError) as info:
-        load_scenario(path)
-    message = str(info.value)
+    message = load_error(path)
     assert message.startswith(f"{path}, key '{key}': ")
     assert words in message
-    assert "\n" not in message
+    assert "\n" not in message and len(message) < 300
+
+
+def test_a_caravan_from_a_place_that_is_not_an_origin_is_refused_at_load(tmp_path):
+    path = write_tiny(
+        tmp_path, lambda d: d["population"].update(caravans=[{**CARAVAN, "origin": "Tapachula"}])
+    )
+    scenario = load_scenario(path)
+    with pytest.raises(InputError) as info:
+        scenario.load_corridor()
+    assert str(info.value) == (
+        f"{path}, key 'population.caravans[0].origin': 'Tapachula' is not an origin in the "
+        "corridor; origins are: Home"
+    )
+
+
+def test_an_unknown_key_never_suggests_an_internal_field(tmp_path):
+    message = load_error(write_tiny(tmp_path, lambda d: d.update(pth="x")))
+    assert "unknown key 'pth'" in message
+    assert "'path'" not in message
+
+
+def billion_laughs() -> str:
+    text = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        text += f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+    return text + "name: *i\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (billion_laughs().encode(), "unfolds into more than 100,000 values"),
+        (b"name: " + b"[" * 50_000 + b"]" * 50_000, "nests more than 100 levels deep"),
+        (b"a: &x [1, *x]\n", "alias inside its own anchor"),
+        ("name: Año\n".encode("latin-1"), "not UTF-8 text (byte 0xf1 at position 7): an encoding"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "is a binary file, not scenario YAML text"),
+        (b"start: 2019-13-01\n", "invalid date or number"),
+    ],
+    ids=["billion-laughs", "deep", "loop", "latin-1", "binary", "bad-date"],
+)
+def test_hostile_or_garbled_yaml_is_refused_fast_with_the_right_hint(tmp_path, content, words):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    message = load_error(path)
+    assert message.startswith(f"{path}: ")
+    assert words in message
+    assert "lol" not in message and len(message) < 300

@@ -6,8 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from migsim.cliargs import non_negative_int, positive_float, positive_int
+from migsim import cliargs
+from migsim.cliargs import non_negative_int, positive_int
 from migsim.errors import InputError
+from migsim.limits import MAX_RUNS
 
 
 def _say(message: str) -> None:
@@ -147,12 +149,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("file", metavar="FILE", help="experiment YAML")
     run.add_argument("--out", metavar="DIR", help="results folder (default: results/FILE-NAME)")
     run.add_argument(
-        "--replicates", type=positive_int, metavar="N", help="override the file's replicates"
+        "--replicates", type=cliargs.replicates, metavar="N", help="override the file's replicates"
     )
-    run.add_argument("--days", type=positive_int, metavar="N", help="override the days simulated")
+    run.add_argument("--days", type=cliargs.days, metavar="N", help="override the days simulated")
     run.add_argument(
         "--samples",
-        type=positive_int,
+        type=cliargs.whole(1, MAX_RUNS, "samples"),
         metavar="N",
         help="override design.samples (Latin hypercube, Sobol, Morris)",
     )
@@ -186,14 +188,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("a", metavar="A.yaml", help="first scenario file")
     compare.add_argument("b", metavar="B.yaml", help="second scenario file")
     compare.add_argument(
-        "--replicates", type=positive_int, default=10, metavar="N", help="runs each (default 10)"
+        "--replicates",
+        type=cliargs.replicates,
+        default=10,
+        metavar="N",
+        help="runs each (default 10)",
     )
     compare.add_argument(
         "--seed", type=non_negative_int, default=1, metavar="N", help="first seed (default 1)"
     )
-    compare.add_argument("--days", type=positive_int, metavar="N", help="days to simulate")
+    compare.add_argument("--days", type=cliargs.days, metavar="N", help="days to simulate")
     compare.add_argument(
-        "--families-per-year", type=positive_float, metavar="N", help="first departures a year"
+        "--families-per-year",
+        type=cliargs.families_per_year,
+        metavar="N",
+        help="first departures a year",
     )
     compare.add_argument(
         "--out", metavar="DIR", help="results folder (default: results/compare/A-vs-B)"

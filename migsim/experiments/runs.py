@@ -27,6 +27,8 @@ from migsim.outfolder import process_gone
 ID_COLUMNS = ("run_id", "experiment", "scenario", "scenario_file", "point", "replicate", "seed",
               "days", "families_per_year")  # fmt: skip
 STATUS_COLUMNS = ("status", "error", "elapsed_s", "cpu_s", "host")
+# Days between checks that a run has not outgrown memory (scenario.check_families_created).
+CHECK_EVERY_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,6 @@ def plan_runs(experiment: Experiment) -> list[Run]:
 
 def make_setups(experiment: Experiment) -> dict[str, Setup]:
     """Load each scenario and its corridor once, for sending to workers."""
-    from migsim.corridor import load_corridor
     from migsim.scenario import load_scenario
 
     setups = {}
@@ -138,7 +139,7 @@ def make_setups(experiment: Experiment) -> dict[str, Setup]:
         setups[label] = Setup(
             label=label,
             scenario=scenario,
-            corridor=load_corridor(scenario.corridor_path()),
+            corridor=scenario.load_corridor(),
             file=str(path),
             days=run_days(experiment, label),
             families_per_year=experiment.families_per_year,
@@ -165,6 +166,7 @@ def outcome_row(results: Any, setup: Setup) -> dict[str, float]:
 def execute_run(run: Run, setup: Setup) -> dict[str, Any]:
     """Run one model and return its table row; an exception is recorded, not raised."""
     from migsim.model import MigrationModel
+    from migsim.scenario import check_families_created
 
     row: dict[str, Any] = {
         "run_id": run.run_id,
@@ -190,7 +192,10 @@ def execute_run(run: Run, setup: Setup) -> dict[str, Any]:
         values.update(run.parameters)
         scenario = setup.scenario.with_parameters(values)
         model = MigrationModel(scenario, seed=run.seed, corridor=setup.corridor)
-        model.run_for(scenario.days)
+        for done in range(0, scenario.days, CHECK_EVERY_DAYS):
+            days = min(CHECK_EVERY_DAYS, scenario.days - done)
+            model.run_for(days)
+            check_families_created(scenario, model.families_created, done + days - 1)
         outcomes = outcome_row(model.results(), setup)
         row.update(status="ok", error=None)
         row.update(outcomes)

@@ -9,7 +9,6 @@ as in :meth:`migsim.scenario.Scenario.with_parameters`: ``lever.parameter`` (for
 
 from __future__ import annotations
 
-import difflib
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from migsim.errors import InputError, read_yaml_mapping
+from migsim.errors import InputError, did_you_mean, read_yaml_mapping, shown, unknown_key
+from migsim.limits import MAX_DAYS, MAX_FAMILIES_PER_YEAR, MAX_NUMBER, MAX_RUNS
 from migsim.outcomes import MONTHLY_COLUMNS, OUTCOMES
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
@@ -26,9 +26,9 @@ MONTHLY_MEASURES = (*MONTHLY_COLUMNS, "metering_queue", "mpp_waiting")
 
 
 class Strict(BaseModel):
-    """Base for experiment sections: unknown keys are errors."""
+    """Base for experiment sections: unknown keys, NaN and infinite numbers are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ParameterRange(Strict):
@@ -36,7 +36,9 @@ class ParameterRange(Strict):
 
     values: list[float] | None = Field(None, description="values a grid takes, in order")
     bounds: tuple[float, float] | None = Field(None, description="[low, high]")
-    steps: int | None = Field(None, ge=2, description="evenly spaced grid values within bounds")
+    steps: int | None = Field(
+        None, ge=2, le=MAX_RUNS, description="evenly spaced grid values within bounds"
+    )
 
     def grid_values(self) -> list[float]:
         """The values a grid design takes."""
@@ -53,6 +55,7 @@ class Design(Strict):
     samples: int | None = Field(
         None,
         ge=1,
+        le=MAX_RUNS,
         description="latin_hypercube: points; sobol: base samples N (a power of 2; "
         "N × (parameters + 2) points); morris: trajectories (parameters + 1 points each)",
     )
@@ -66,10 +69,16 @@ class Experiment(Strict):
     name: str
     description: str = ""
     scenarios: dict[str, str] = Field(description="label: scenario file (relative to this file)")
-    replicates: int = Field(1, ge=1, description="runs per design point: seeds base_seed + k")
+    replicates: int = Field(
+        1, ge=1, le=MAX_RUNS, description="runs per design point: seeds base_seed + k"
+    )
     base_seed: int = Field(1, ge=0)
-    days: int | None = Field(None, gt=0, description="days to simulate (default: scenario's)")
-    families_per_year: float | None = Field(None, gt=0, description="overrides the scenario's")
+    days: int | None = Field(
+        None, gt=0, le=MAX_DAYS, description="days to simulate (default: scenario's)"
+    )
+    families_per_year: float | None = Field(
+        None, gt=0, le=MAX_FAMILIES_PER_YEAR, description="overrides the scenario's"
+    )
     design: Design = Field(default_factory=Design)
     parameters: dict[str, ParameterRange] = Field(default_factory=dict)
     outcomes: list[str] = Field(default_factory=lambda: list(OUTCOMES))
@@ -99,11 +108,6 @@ class Experiment(Strict):
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def _hint(name: str, options: list[str] | tuple[str, ...]) -> str:
-    match = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.4)
-    return f" (did you mean '{match[0]}'?)" if match else ""
-
-
 def _key_path(loc: tuple) -> str:
     out = ""
     for part in loc:
@@ -131,28 +135,33 @@ def _explain(err: dict) -> tuple[str, str]:
     kind, ctx, got = err["type"], err.get("ctx", {}), err.get("input")
     if kind == "extra_forbidden":
         options = _options_at(loc)
-        match = difflib.get_close_matches(str(loc[-1]), options, n=1, cutoff=0.4)
-        hint = f"did you mean '{match[0]}'?" if match else f"valid keys: {', '.join(options)}"
-        return key, f"unknown key '{loc[-1]}'; {hint}"
+        return key, f"unknown key '{loc[-1]}'; {unknown_key(loc[-1], options)}"
     if kind == "missing":
         return key, "is required but missing; add it"
     if kind == "greater_than_equal":
-        return key, f"must be at least {ctx['ge']} (got {got!r})"
+        return key, f"must be at least {ctx['ge']} (got {shown(got)})"
+    if kind == "less_than_equal":
+        return key, f"must be at most {ctx['le']:,} (got {shown(got)})"
+    if kind == "finite_number":
+        return key, f"must be a finite number (got {shown(got)})"
     if kind == "greater_than":
-        return key, f"must be above {ctx['gt']} (got {got!r})"
+        return key, f"must be above {ctx['gt']} (got {shown(got)})"
     if kind == "literal_error":
-        return key, f"must be one of {', '.join(DESIGNS)} (got {got!r}){_hint(got, DESIGNS)}"
+        return (
+            key,
+            f"must be one of {', '.join(DESIGNS)} (got {shown(got)}){did_you_mean(got, DESIGNS)}",
+        )
     if kind in ("int_parsing", "int_from_float", "int_type"):
-        return key, f"must be a whole number (got {got!r})"
+        return key, f"must be a whole number (got {shown(got)})"
     if kind in ("float_parsing", "float_type"):
-        return key, f"must be a number (got {got!r})"
+        return key, f"must be a number (got {shown(got)})"
     if kind in ("dict_type", "model_type"):
-        return key, f"must be a mapping of keys to values (got {got!r})"
+        return key, f"must be a mapping of keys to values (got {shown(got)})"
     if kind in ("list_type", "tuple_type"):
-        return key, f"must be a list such as [0.1, 0.5] (got {got!r})"
+        return key, f"must be a list such as [0.1, 0.5] (got {shown(got)})"
     if kind == "too_short" or kind == "too_long":
-        return key, f"must be a list of two numbers [low, high] (got {got!r})"
-    return key, f"{err['msg']} (got {got!r})"
+        return key, f"must be a list of two numbers [low, high] (got {shown(got)})"
+    return key, f"{err['msg']} (got {shown(got)})"
 
 
 def parameter_field(address: str) -> tuple[type, Any]:
@@ -176,19 +185,19 @@ def parameter_field(address: str) -> tuple[type, Any]:
         fields = sections[head].model_fields
         if name not in fields:
             raise ValueError(
-                f"section '{head}' has no parameter '{name}'{_hint(name, list(fields))}"
+                f"section '{head}' has no parameter '{name}'{did_you_mean(name, list(fields))}"
             )
     elif head in LEVERS:
         fields = {k: v for k, v in LEVERS[head].model_fields.items() if k not in Lever.model_fields}
         if name not in fields:
             raise ValueError(
-                f"lever '{head}' has no parameter '{name}'{_hint(name, list(fields))}; "
+                f"lever '{head}' has no parameter '{name}'{did_you_mean(name, list(fields))}; "
                 f"its parameters: {', '.join(fields)}"
             )
     else:
         options = [*LEVERS, *sections]
         raise ValueError(
-            f"unknown lever or section '{head}'{_hint(head, options)}; "
+            f"unknown lever or section '{head}'{did_you_mean(head, options)}; "
             "'migsim levers' lists the levers and their parameters"
         )
     field = fields[name]
@@ -252,7 +261,15 @@ def _check_parameter(path: Path, address: str, spec: ParameterRange, method: str
             )
     values = spec.values if spec.values is not None else list(spec.bounds)
     low, high, low_strict, high_strict = _limits(field)
+    high = min(high, MAX_NUMBER)
     for value in values:
+        if kind is int and value != int(value):
+            raise InputError(
+                path,
+                f"{value:g} is not a whole number; '{address}' takes whole numbers "
+                f"(e.g. {math.floor(value)} or {math.ceil(value)})",
+                key=key,
+            )
         if value < low or (low_strict and value == low):
             word = "above" if low_strict else "at least"
             raise InputError(
@@ -310,7 +327,7 @@ def validate_experiment(experiment: Experiment, path: Path) -> None:
         if name not in OUTCOMES:
             raise InputError(
                 path,
-                f"unknown outcome '{name}'{_hint(name, list(OUTCOMES))}; outcomes are: "
+                f"unknown outcome '{name}'{did_you_mean(name, list(OUTCOMES))}; outcomes are: "
                 f"{', '.join(OUTCOMES)}",
                 key=f"outcomes[{i}]",
             )
@@ -318,12 +335,33 @@ def validate_experiment(experiment: Experiment, path: Path) -> None:
         if name not in MONTHLY_MEASURES:
             raise InputError(
                 path,
-                f"unknown monthly measure '{name}'{_hint(name, MONTHLY_MEASURES)}; measures "
+                f"unknown monthly measure '{name}'{did_you_mean(name, MONTHLY_MEASURES)}; measures "
                 f"are: {', '.join(MONTHLY_MEASURES)}",
                 key=f"monthly[{i}]",
             )
+    runs = len(experiment.scenarios) * point_count(experiment) * experiment.replicates
+    if runs > MAX_RUNS:
+        raise InputError(
+            path,
+            f"asks for {runs:,} runs (scenarios x design points x replicates); at most "
+            f"{MAX_RUNS:,}: fewer replicates, samples or grid values",
+            key="replicates",
+        )
     if not experiment.outcomes and not experiment.monthly:
         raise InputError(path, "keep at least one outcome or monthly measure", key="outcomes")
+
+
+def point_count(experiment: Experiment) -> int:
+    """How many design points the experiment's design has (before sampling them)."""
+    params, design = experiment.parameters, experiment.design
+    if design.method == "grid":
+        return math.prod(len(spec.grid_values()) for spec in params.values())
+    samples = design.samples or 0
+    if design.method == "sobol":
+        return samples * (len(params) + 2)
+    if design.method == "morris":
+        return samples * (len(params) + 1)
+    return samples
 
 
 def build_experiment(data: dict, path: str | Path) -> Experiment:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from migsim.cliargs import non_negative_int, positive_int
+from migsim.cliargs import flee_days, non_negative_int
 from migsim.errors import InputError
 
 
@@ -102,9 +102,7 @@ def register(subparsers: Any) -> None:
         metavar="FOLDER",
         help="validation folder with data_layout.csv (default: source_data/ beside the scenario)",
     )
-    run.add_argument(
-        "--days", type=positive_int, metavar="N", help="days (default: sim_period.csv)"
-    )
+    run.add_argument("--days", type=flee_days, metavar="N", help="days (default: sim_period.csv)")
     run.add_argument(
         "--seed", type=non_negative_int, default=0, metavar="N", help="random seed (0)"
     )

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import io
 import math
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ import pandas as pd
 import yaml
 
 from migsim.corridor import LINK_COLUMNS, LINK_MODES, PLACE_COLUMNS, PLACE_KINDS, Corridor
-from migsim.errors import InputError
+from migsim.errors import InputError, did_you_mean
 
 LOCATION_TYPES = ("conflict_zone", "town", "camp", "idpcamp", "forwarding_hub", "marker")
 # Other spellings Flee accepts for the same types.
@@ -136,11 +135,6 @@ def _read_table(path: Path, header_words: tuple[str, ...] = ()) -> _Table:
             path, f"cannot be read as CSV ({exc}); check quotes and commas", row=previous + 1
         ) from None
     return _Table(path, header, rows)
-
-
-def _nearest(name: str, options: list[str] | tuple[str, ...]) -> str:
-    match = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def _number(
@@ -373,7 +367,7 @@ class FleeScenario:
                 raise InputError(
                     locations_path,
                     f"column 'migsim_kind' is '{kind}', not one of {', '.join(PLACE_KINDS)}"
-                    + _nearest(kind, PLACE_KINDS),
+                    + did_you_mean(kind, PLACE_KINDS),
                     row=loc.line,
                 )
             extra = {k: v for k, v in attrs.items() if k not in PLACE_EXTRAS}
@@ -656,7 +650,7 @@ def _location_type(path: Path, row: _Row, text: str) -> str:
         raise InputError(
             path,
             f"location_type '{text}' is not one of {', '.join(LOCATION_TYPES)}"
-            + _nearest(value, LOCATION_TYPES),
+            + did_you_mean(value, LOCATION_TYPES),
             row=row.line,
         )
     return value
@@ -745,7 +739,7 @@ def _read_routes(
             if name not in index:
                 raise InputError(
                     path,
-                    f"'{col}' names unknown location '{name}'{_nearest(name, names)}; "
+                    f"'{col}' names unknown location '{name}'{did_you_mean(name, names)}; "
                     "add it to locations.csv or fix the name",
                     row=row.line,
                 )
@@ -797,7 +791,7 @@ def _read_closures(
             raise InputError(
                 path,
                 f"closure_type '{row.get(0)}' is not one of {', '.join(CLOSURE_TYPES)}"
-                + _nearest(ctype, CLOSURE_TYPES),
+                + did_you_mean(ctype, CLOSURE_TYPES),
                 row=row.line,
             )
         a, b = row.get(1), row.get(2)
@@ -807,7 +801,7 @@ def _read_closures(
                     raise InputError(
                         path,
                         f"'{col}' names country '{country}', which no location is in"
-                        f"{_nearest(country, countries)}; use a country from locations.csv",
+                        f"{did_you_mean(country, countries)}; use a country from locations.csv",
                         row=row.line,
                     )
         else:
@@ -818,7 +812,7 @@ def _read_closures(
                 if name not in types:
                     raise InputError(
                         path,
-                        f"'{col}' names unknown location '{name}'{_nearest(name, names)}",
+                        f"'{col}' names unknown location '{name}'{did_you_mean(name, names)}",
                         row=row.line,
                     )
             if ctype in ("camp", "idpcamp") and types[a] not in CAMP_TYPES:
@@ -896,7 +890,7 @@ def _read_conflicts(path: Path, index: dict[str, int]) -> np.ndarray:
                     raise InputError(
                         path,
                         f"column '{unknown[j]}' is not a location in locations.csv"
-                        f"{_nearest(unknown[j], names)}; fix the header",
+                        f"{did_you_mean(unknown[j], names)}; fix the header",
                         row=row.line,
                     )
                 continue
@@ -920,7 +914,9 @@ def _read_period(folder: Path) -> tuple[dt.date, int]:
     for key in ("startdate", "length"):
         if key not in values:
             label = {"startdate": "StartDate,YYYY-MM-DD", "length": "Length,DAYS"}[key]
-            raise InputError(path, f"has no '{label}' line{_nearest(key, list(values))}; add it")
+            raise InputError(
+                path, f"has no '{label}' line{did_you_mean(key, list(values))}; add it"
+            )
     row = values["startdate"]
     try:
         start = _date(row.get(1))
@@ -1037,7 +1033,7 @@ def read_validation(folder: str | Path, scenario: FleeScenario) -> ValidationDat
         else:
             raise InputError(
                 layout_path,
-                f"'{name}' is not a camp in locations.csv{_nearest(name, camp_names)}; "
+                f"'{name}' is not a camp in locations.csv{did_you_mean(name, camp_names)}; "
                 "use a camp's name, or 'total' for the total",
                 row=row.line,
             )

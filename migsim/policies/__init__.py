@@ -6,9 +6,9 @@ a dated schedule. ``LEVERS`` maps each lever's name to its class.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
+from migsim.errors import did_you_mean
 from migsim.policies.anti_smuggling import AntiSmuggling
 from migsim.policies.base import Lever, PolicyState
 from migsim.policies.humanitarian_visas import HumanitarianVisas
@@ -54,10 +54,8 @@ FAMILY_COUNTS: dict[str, tuple[str, ...]] = {
 __all__ = ["FAMILY_COUNTS", "LEVERS", "Lever", "PolicyState", "parse_lever", "lever_parameters"]
 
 
-def nearest(name: str, options: list[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the closest option, or an empty string."""
-    match = difflib.get_close_matches(str(name), options, n=1, cutoff=0.4)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+# ``nearest(name, options)``: the suggestion for a misspelt name, as everywhere in migsim.
+nearest = did_you_mean
 
 
 def parse_lever(spec: Any) -> Lever:

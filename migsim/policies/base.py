@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from migsim.limits import MAX_NUMBER
 
 if TYPE_CHECKING:
     from migsim.corridor import Corridor
@@ -78,6 +80,14 @@ class PolicyState:
         )
 
 
+def not_huge(value: Any) -> Any:
+    """A pydantic check for every field: numbers (and tuples of them) at most ``MAX_NUMBER``."""
+    numbers = value if isinstance(value, tuple) else (value,)
+    if any(isinstance(v, float) and abs(v) > MAX_NUMBER for v in numbers):
+        raise ValueError(f"must be at most {MAX_NUMBER:,.0f} (got {value!r})")
+    return value
+
+
 def param(default: float, units: str, source: str, *, ge: float | None = 0.0, le=None) -> Field:
     """Declare a lever parameter with its units and the public fact behind its default.
 
@@ -104,7 +114,7 @@ class Lever(BaseModel):
     Subclasses set ``name`` and ``summary`` and implement :meth:`apply`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
 
@@ -113,6 +123,8 @@ class Lever(BaseModel):
     full: dt.date | None = None
     end: dt.date | None = None
     note: str = ""
+
+    _not_huge = field_validator("*", mode="after")(not_huge)
 
     @model_validator(mode="after")
     def _check_dates(self) -> Lever:
@@ -145,13 +157,12 @@ class Lever(BaseModel):
 
 def places_named(corridor: Corridor, names: list[str], what: str) -> np.ndarray:
     """Return place ids for names, raising ``ValueError`` naming an unknown place."""
-    import difflib
+    from migsim.errors import did_you_mean
 
     ids = []
     for name in names:
         if name not in corridor.index:
-            match = difflib.get_close_matches(name, corridor.places, n=1, cutoff=0.4)
-            hint = f" (did you mean '{match[0]}'?)" if match else ""
+            hint = did_you_mean(name, corridor.places)
             raise ValueError(f"{what}: unknown place '{name}'{hint}; use a name from places.csv")
         ids.append(corridor.index[name])
     return np.array(ids, dtype=int)
