@@ -3,7 +3,7 @@
 Writes a synthetic scenario in Flee's format (10 conflict zones, 34 towns and 6 camps on a
 random road network of about 130 routes, 200,000 people displaced on day 1, a border closure),
 reads it back with :mod:`migsim.interop.flee` and runs it with
-:class:`~migsim.interop.flee_rules.FleeModel`, printing agent-days per second: agents in the
+:class:`~migsim.flee.model.FleeModel`, printing agent-days per second: agents in the
 simulation summed over days, over the wall time of the daily steps. The whole command (read, run,
 write the results) is timed too.
 
@@ -31,8 +31,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from migsim.flee.model import FleeModel  # noqa: E402
+from migsim.flee.rules import FleeRules  # noqa: E402
 from migsim.interop.flee import read_flee_scenario, read_validation  # noqa: E402
-from migsim.interop.flee_rules import FleeModel, FleeRules  # noqa: E402
 
 N_CONFLICT, N_TOWN, N_CAMP = 10, 34, 6
 

@@ -70,7 +70,7 @@ def cmd_levers(args: argparse.Namespace) -> int:
 COMMAND_MODULES: tuple[str, ...] = (
     "migsim.calibration.cli",
     "migsim.experiments.cli",
-    "migsim.interop.commands",
+    "migsim.flee.commands",
     "migsim.viz.commands",
 )
 

@@ -92,3 +92,21 @@ def test_export_then_run_the_exported_corridor(tmp_path: Path, capsys):
 def test_export_bad_scenario_exits_2(tmp_path: Path, capsys):
     assert main(["flee", "export", str(tmp_path / "nope.yaml"), str(tmp_path / "out")]) == 2
     assert "scenario file not found" in capsys.readouterr().err
+
+
+def test_run_and_export_never_replace_a_folder_holding_a_users_files(tmp_path: Path, capsys):
+    for command in (
+        ["flee", "run", str(SMALL), "--quiet", "--out"],
+        ["flee", "export", str(BASELINE)],
+    ):
+        out = tmp_path / command[1]
+        out.mkdir()
+        (out / "thesis.docx").write_text("mine")
+        assert main([*command, str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "holds files migsim did not write (thesis.docx)" in err
+        assert [p.name for p in out.iterdir()] == ["thesis.docx"]
+        (out / "thesis.docx").unlink()
+        assert main([*command, str(out)]) == 0  # an empty folder, then its own files
+        assert main([*command, str(out)]) == 0
+        capsys.readouterr()

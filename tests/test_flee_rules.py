@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 
 from migsim.errors import InputError
+from migsim.flee.model import FleeModel, run_flee
+from migsim.flee.results import averaged_relative_difference
+from migsim.flee.rules import FleeRules
 from migsim.interop.flee import (
     FleeClosure,
     FleeLocation,
@@ -18,11 +21,9 @@ from migsim.interop.flee import (
     FleeScenario,
     ObservedSeries,
     ValidationData,
-    averaged_relative_difference,
     read_flee_scenario,
     read_validation,
 )
-from migsim.interop.flee_rules import FleeModel, FleeRules, run_flee
 
 SMALL = Path(__file__).resolve().parent / "data" / "flee" / "small"
 

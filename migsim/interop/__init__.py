@@ -1,6 +1,6 @@
-"""Interoperability with other migration models' file formats.
+"""Other migration models' file formats.
 
-:mod:`migsim.interop.flee` reads and writes scenario folders in the format of Flee (Groen et
-al.), :mod:`migsim.interop.flee_rules` runs them with Flee's published movement rules, and
-:mod:`migsim.interop.commands` adds the ``migsim flee`` commands.
+:mod:`migsim.interop.flee` reads and writes scenario folders and validation data in the format
+of Flee (Groen et al.), and converts them to and from migsim corridors. Running them is the job
+of :mod:`migsim.flee`.
 """

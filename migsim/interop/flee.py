@@ -1,8 +1,8 @@
-"""Flee scenario folders: read, write, and score against validation data.
+"""Flee scenario folders and validation data: read, write, and convert to and from migsim.
 
-This module reads Flee scenario folders into migsim, writes migsim corridors in Flee's format,
-and scores camp populations against Flee's validation data with the averaged relative
-difference.
+This module reads Flee scenario folders and their validation data, converts them to a migsim
+corridor and back, and writes migsim corridors in Flee's format. The Flee rule set that runs
+them is :mod:`migsim.flee`.
 
 Flee (Suleimenova, Bell & Groen 2017, *A generalized simulation development approach for
 predicting refugee destinations*, Scientific Reports 7:13377) describes a scenario with a few CSV
@@ -71,6 +71,14 @@ ONEWAY = "migsim_oneway"
 # Capacity of exported camps: Flee's documentation asks for a very high capacity for an unlimited
 # camp (Flee 1 reads an empty one as 0, full).
 UNLIMITED_CAPACITY = 1_000_000_000
+# The files :func:`write_flee_scenario` writes.
+FLEE_INPUT_FILES = (
+    "locations.csv",
+    "routes.csv",
+    "closures.csv",
+    "sim_period.csv",
+    "conflicts.csv",
+)
 # Files of a Flee input folder that migsim reads; other CSV files there are reported as ignored.
 KNOWN_FILES = (
     "locations.csv", "routes.csv", "closures.csv", "conflicts.csv", "sim_period.csv",
@@ -1092,46 +1100,6 @@ def _sum_series(series: list[ObservedSeries]) -> ObservedSeries:
     days = np.unique(np.concatenate([s.days for s in series]))
     values = sum(np.interp(days, s.days, s.values) for s in series)
     return ObservedSeries([p for s in series for p in s.paths], days, np.asarray(values))
-
-
-# ---------------------------------------------------------------------------------------------
-# The averaged relative difference
-
-
-def averaged_relative_difference(
-    simulated: np.ndarray, observed: np.ndarray
-) -> tuple[float, np.ndarray]:
-    """The averaged relative difference (ARD) of simulated camp populations from observed ones.
-
-    On each day, the simulated camp counts are rescaled so that they add up to the observed
-    total in camps, and the error is the sum over camps of the absolute differences over the
-    observed total::
-
-        E(t) = sum_c |s_c(t) * N(t) / S(t) - n_c(t)| / N(t)
-
-    with s_c the simulated and n_c the observed count in camp c, S = sum_c s_c and N = sum_c n_c.
-    The ARD is the mean of E(t) over the days. Days with no observed refugees in camps (N = 0)
-    are left out; on a day with observed refugees but an empty simulation (S = 0) the rescaled
-    counts are 0 and E = 1.
-
-    Args:
-        simulated: Simulated camp populations, days × camps.
-        observed: Observed camp populations, days × camps.
-
-    Returns:
-        The ARD (NaN if no day has observed refugees) and E(t) for each day (NaN where left out).
-    """
-    simulated = np.asarray(simulated, dtype=float)
-    observed = np.asarray(observed, dtype=float)
-    if simulated.shape != observed.shape:
-        raise ValueError(f"shapes differ: simulated {simulated.shape}, observed {observed.shape}")
-    sim_total = simulated.sum(axis=1)
-    obs_total = observed.sum(axis=1)
-    scale = np.divide(obs_total, sim_total, out=np.zeros_like(obs_total), where=sim_total > 0)
-    error = np.abs(simulated * scale[:, None] - observed).sum(axis=1)
-    daily = np.divide(error, obs_total, out=np.full_like(error, np.nan), where=obs_total > 0)
-    counted = daily[~np.isnan(daily)]
-    return (float(counted.mean()) if counted.size else math.nan), daily
 
 
 # ---------------------------------------------------------------------------------------------

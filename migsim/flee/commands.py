@@ -1,7 +1,7 @@
 """The ``migsim flee`` commands: run a Flee scenario folder, and export a migsim corridor to Flee.
 
 ``migsim flee run FOLDER`` runs a Flee scenario with the Flee rule set
-(:mod:`migsim.interop.flee_rules`), writes the daily camp populations and prints the averaged
+(:mod:`migsim.flee.model`), writes the daily camp populations and prints the averaged
 relative difference from the validation data. ``migsim flee export SCENARIO DIR`` writes the
 corridor of a migsim scenario as a Flee input folder.
 """
@@ -18,12 +18,11 @@ from migsim.errors import InputError
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a Flee scenario folder and write its camp populations and ARD."""
-    from migsim.interop.flee import (
-        default_validation_folder,
-        read_flee_scenario,
-        read_validation,
-    )
-    from migsim.interop.flee_rules import FleeModel, FleeRules
+    from migsim.flee.model import FleeModel
+    from migsim.flee.results import RESULT_FILES
+    from migsim.flee.rules import FleeRules
+    from migsim.interop.flee import default_validation_folder, read_flee_scenario, read_validation
+    from migsim.outfolder import check_replaceable
 
     scenario = read_flee_scenario(args.folder)
     folder = Path(args.validation) if args.validation else None
@@ -42,8 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         rules, ignored = rules.with_settings(scenario.settings, scenario.settings_path or "")
         notes += [f"simsetting.yml: {key} (not used by the flee rule set)" for key in ignored]
     out = Path(args.out) if args.out else Path("results") / "flee" / scenario.name
-    if out.exists() and not out.is_dir():
-        raise InputError(out, "exists and is not a folder; give another --out")
+    check_replaceable(out, RESULT_FILES, "Flee results")  # before the run, not after
     model = FleeModel(scenario, validation, rules, seed=args.seed, days=args.days)
     results = model.run()
     results.notes = notes
@@ -58,14 +56,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the corridor of a migsim scenario as a Flee input folder."""
-    from migsim.corridor import load_corridor
-    from migsim.interop.flee import FleeScenario, write_flee_scenario
+    from migsim.interop.flee import FLEE_INPUT_FILES, FleeScenario, write_flee_scenario
+    from migsim.outfolder import write_folder
     from migsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    corridor = load_corridor(scenario.corridor_path())
+    corridor = scenario.load_corridor()
     flee = FleeScenario.from_migsim(corridor, scenario)
-    out = write_flee_scenario(flee, args.dir)
+    out = write_folder(
+        args.dir,
+        lambda folder: write_flee_scenario(flee, folder),
+        names=FLEE_INPUT_FILES,
+        what="Flee input",
+    )
     types: dict[str, int] = {}
     for loc in flee.locations:
         types[loc.location_type] = types.get(loc.location_type, 0) + 1
