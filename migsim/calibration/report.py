@@ -169,14 +169,16 @@ def plot_fit(values: pd.DataFrame, file: Path) -> None:
     for ax, name in zip(axes.flat, names, strict=False):
         t = values[values["target"] == name]
         x = np.arange(len(t))
-        ax.fill_between(x, t["posterior_p05"], t["posterior_p95"], alpha=0.25,
+        col = {c: t[c].to_numpy(dtype=float) for c in t.columns if c not in ("target", "label")}
+        ax.fill_between(x, col["posterior_p05"], col["posterior_p95"], alpha=0.25,
                         label="posterior, 90% band")  # fmt: skip
         ax.errorbar(
-            x, t["shipped_median"],
-            yerr=[t["shipped_median"] - t["shipped_min"], t["shipped_max"] - t["shipped_median"]],
+            x, col["shipped_median"],
+            yerr=[col["shipped_median"] - col["shipped_min"],
+                  col["shipped_max"] - col["shipped_median"]],
             fmt="s", ms=4, capsize=2, label="shipped point (median, range)",
         )  # fmt: skip
-        ax.plot(x, t["observed"], "o", color="black", label="observed")
+        ax.plot(x, col["observed"], "o", color="black", label="observed")
         ax.set_xticks(x, t["label"], rotation=60, ha="right", fontsize=7)
         ax.set_title(name, fontsize=9)
         ax.legend(fontsize=6)
@@ -253,11 +255,19 @@ def write_report(
     }
     (out / "parameters.yaml").write_text(yaml.safe_dump(record, sort_keys=False), encoding="utf-8")
     write_json(out / "metrics.json", record["shipped_fit_fresh_seeds"])
-    (out / "report.md").write_text(_markdown(record, targets, ident), encoding="utf-8")
+    text = _markdown(record, targets, ident, values)
+    (out / "report.md").write_text(text, encoding="utf-8")
     return record
 
 
-def _markdown(record: dict[str, Any], targets: pd.DataFrame, ident: pd.DataFrame) -> str:
+def _number(x: float) -> str:
+    """Counts with thousands separators, shares and days with three decimals."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"
+
+
+def _markdown(
+    record: dict[str, Any], targets: pd.DataFrame, ident: pd.DataFrame, values: pd.DataFrame
+) -> str:
     lines = [
         "# Calibration report",
         "",
@@ -305,5 +315,17 @@ def _markdown(record: dict[str, Any], targets: pd.DataFrame, ident: pd.DataFrame
             + ": their posterior 90% interval covers two thirds or more of the prior's. Their "
             "shipped values are one of many that fit as well.",
         ]
+    lines += [
+        "", "## Observed against simulated, value by value", "",
+        "| target | label | observed | shipped: median [range] | posterior: median [5%, 95%] |",
+        "|---|---|---|---|---|",
+    ]  # fmt: skip
+    for _, v in values.iterrows():
+        n = {k: _number(v[k]) for k in values.columns if k not in ("target", "label")}
+        lines.append(
+            f"| {v['target']} | {v['label']} | {n['observed']} | {n['shipped_median']} "
+            f"[{n['shipped_min']}, {n['shipped_max']}] | {n['posterior_median']} "
+            f"[{n['posterior_p05']}, {n['posterior_p95']}] |"
+        )
     lines += ["", "![fit](fit.png)", ""]
     return "\n".join(lines)

@@ -94,7 +94,23 @@ def population(config: CalibrationConfig) -> Any:
     pop = config.population
     if not pop.adaptive:
         return pyabc.ConstantPopulationSize(pop.size)
-    return pyabc.AdaptivePopulationSize(
+
+    class SteadyAdaptivePopulationSize(pyabc.AdaptivePopulationSize):
+        """Adaptive sizes that keep the last size when the bootstrap fit fails.
+
+        pyabc fits a power law to bootstrapped coefficients of variation; with few particles
+        and many parameters the fit can fail (non-finite values), which would end the run.
+        """
+
+        def update(self, *args: Any, **kwargs: Any) -> None:
+            try:
+                super().update(*args, **kwargs)
+            except (ValueError, RuntimeError, np.linalg.LinAlgError):
+                logging.getLogger("ABC.Adaptation").warning(
+                    "population size not adapted (fit failed); keeping %d", self.nr_particles
+                )
+
+    return SteadyAdaptivePopulationSize(
         pop.size, mean_cv=pop.mean_cv, max_population_size=pop.max, min_population_size=pop.min
     )
 
