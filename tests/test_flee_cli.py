@@ -110,3 +110,20 @@ def test_run_and_export_never_replace_a_folder_holding_a_users_files(tmp_path: P
         assert main([*command, str(out)]) == 0  # an empty folder, then its own files
         assert main([*command, str(out)]) == 0
         capsys.readouterr()
+
+
+def test_flee_conventions_run_and_report_their_ard(tmp_path: Path, capsys):
+    shutil.copytree(SMALL, tmp_path / "s")
+    closures = tmp_path / "s" / "input_csv" / "closures.csv"
+    closures.write_text(
+        closures.read_text().replace("country,Alpha,Gamma,0,10", "country,Alpha,Gamma,20,0")
+    )
+    layout = tmp_path / "s" / "source_data" / "data_layout.csv"
+    layout.write_text(layout.read_text() + "Elsewhere,nowhere.csv\n")
+    out = tmp_path / "out"
+    assert main(["flee", "run", str(tmp_path / "s"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "averaged relative difference (ARD): " in printed
+    assert "note: closures.csv, row 2: closure_end 0 is before closure_start 20" in printed
+    assert "note: data_layout.csv, row 5: 'Elsewhere' is not a camp" in printed
+    assert (out / "ard.txt").is_file()

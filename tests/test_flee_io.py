@@ -167,7 +167,7 @@ def test_old_conflict_period_file_is_read(small: Path):
         (ROUTES, "C,D,95,0", "C,C,95", 6, "to itself"),
         (CLOSURES, "country,Alpha,Gamma,0,10", "border,Alpha,Gamma,0,10", 2, "closure_type"),
         (CLOSURES, "country,Alpha,Gamma,0,10", "country,Alpha,Gama,0,10", 2, "'Gamma'"),
-        (CLOSURES, "country,Alpha,Gamma,0,10", "country,Alpha,Gamma,10,3", 2, "not after"),
+        (CLOSURES, "country,Alpha,Gamma,0,10", "country,Alpha,Gamma,1.5,3", 2, "whole number"),
         (CLOSURES, "country,Alpha,Gamma,0,10", "camp,C,,0,10", 2, "needs a camp"),
         (CLOSURES, "country,Alpha,Gamma,0,10", "link,A,D,0,10", 2, "no route between 'A'"),
         (CONFLICTS, "\n3,1,0,0,0\n", "\n4,1,0,0,0\n", 5, "day 4 where day 3 was expected"),
@@ -177,6 +177,7 @@ def test_old_conflict_period_file_is_read(small: Path):
         (PERIOD, "Length,30", "Lenght,30", None, "no 'Length,DAYS' line"),
         (PERIOD, "2020-01-01", "01/01/2020", 1, "write it as YYYY-MM-DD"),
         (PERIOD, "Length,30", "Length,0", 2, "above 0"),
+        (PERIOD, "Length,30", "Length,1000000000", 2, "it must be at most 36500"),
     ],
 )
 def test_malformed_input_names_file_line_and_fix(small, file, old, new, line, words):
@@ -214,7 +215,14 @@ def test_missing_files_are_named(small: Path, tmp_path: Path):
 @pytest.mark.parametrize(
     ("file", "old", "new", "line", "words"),
     [
-        ("data_layout.csv", "Camp3,Gamma", "Camp4,Gamma", 4, "'Camp4' is not a camp"),
+        (
+            "data_layout.csv",
+            "Camp3,Gamma",
+            "Camp4,Gamma",
+            4,
+            "'Camp4' is not a camp in locations.csv (did you mean 'Camp3'?), and camp(s) Camp3 "
+            "have no data; fix the name",
+        ),
         ("data_layout.csv", "total,refugees.csv\n", "", None, "no 'total' line"),
         ("data_layout.csv", "Camp2,Beta-Camp2.csv\n", "", None, "no data for camp(s) Camp2"),
         ("data_layout.csv", "refugees.csv", "refugee.csv", 1, "names data file 'refugee.csv'"),
@@ -232,6 +240,38 @@ def test_malformed_validation_data(small, file, old, new, line, words):
     assert Path(info.value.source).name == file
     assert info.value.row == line
     assert words in info.value.message, info.value.message
+
+
+@pytest.mark.parametrize(
+    ("row", "closed_days", "note"),
+    [
+        ("country,Alpha,Gamma,0,10", range(0, 10), None),
+        ("country,Alpha,Gamma,5,-1", range(5, 40), None),
+        ("country,Alpha,Gamma,12,3", range(12, 40), "reopens on day 3 (which changes nothing)"),
+        ("country,Alpha,Gamma,12,0", range(12, 40), "is in force from day 12 to the end"),
+        ("country,Alpha,Gamma,7,7", range(0), "closes and reopens on day 7"),
+        ("country,Alpha,Gamma,-3,8", range(0), "never starts"),
+    ],
+    ids=["interval", "never-reopens", "end-before-start", "end-0", "same-day", "negative-start"],
+)
+def test_closures_are_two_events_as_in_flee(small, row, closed_days, note):
+    edit(small / "input_csv" / CLOSURES, "country,Alpha,Gamma,0,10", row)
+    scenario = read_flee_scenario(small)
+    (closure,) = scenario.closures
+    assert [d for d in range(40) if closure.active(d)] == list(closed_days)
+    notes = [n for n in scenario.notes if n.startswith("closures.csv, row 2:")]
+    assert (notes == []) if note is None else (note in notes[0])
+
+
+def test_a_data_layout_line_naming_no_camp_is_not_read_with_a_note(small):
+    layout = small / "source_data" / "data_layout.csv"
+    layout.write_text(layout.read_text() + "Elsewhere,nowhere.csv\n")
+    validation = read_validation(small / "source_data", read_flee_scenario(small))
+    assert sorted(validation.camps) == ["Camp1", "Camp2", "Camp3"]
+    assert validation.notes == [
+        "data_layout.csv, row 5: 'Elsewhere' is not a camp in locations.csv; its data is not "
+        "read, as in Flee"
+    ]
 
 
 # -- round trips -----------------------------------------------------------------------------

@@ -37,6 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     validation = read_validation(folder, scenario)
     rules = FleeRules.flee3() if args.defaults == "flee3" else FleeRules.paper()
     notes = [f"{name} (not read)" for name in scenario.ignored] + scenario.notes
+    notes += validation.notes
     if scenario.settings:
         rules, ignored = rules.with_settings(scenario.settings, scenario.settings_path or "")
         notes += [f"simsetting.yml: {key} (not used by the flee rule set)" for key in ignored]

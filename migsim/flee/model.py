@@ -41,9 +41,11 @@ import time
 import mesa
 import numpy as np
 
+from migsim.errors import InputError
 from migsim.flee.results import FleeResults, averaged_relative_difference
 from migsim.flee.rules import FleeRules
 from migsim.interop.flee import FleeClosure, FleeScenario, ValidationData
+from migsim.limits import MAX_FLEE_AGENTS
 
 # Slices of [0, 1) in the lookup table that turns a uniform number into a route.
 _BINS = 64
@@ -92,6 +94,13 @@ class FleeModel(mesa.Model):
             else np.zeros(len(self.camp_ids))
         )
         capacity = int(observed_day0.sum() + self._spawn_plan.sum()) + 1
+        if capacity > MAX_FLEE_AGENTS:
+            raise InputError(
+                validation.total.paths[0],
+                f"the observed numbers make {capacity:,} agents (one a person), more than the "
+                f"{MAX_FLEE_AGENTS:,} that fit in memory; simulate fewer days, or scale the "
+                "numbers down",
+            )
         self.location = np.zeros(capacity, dtype=np.int32)
         self.route = np.full(capacity, -1, dtype=np.int32)
         self.travelled = np.zeros(capacity, dtype=float)
@@ -404,7 +413,7 @@ class FleeModel(mesa.Model):
             unplaced=self.pending,
             seconds=self.seconds,
             rules=self.rules,
-            notes=[f"{name} (not read)" for name in sc.ignored] + sc.notes,
+            notes=[f"{name} (not read)" for name in sc.ignored] + sc.notes + self.validation.notes,
         )
 
 
@@ -425,7 +434,7 @@ def run_flee(
         seed: Random seed.
         days: Days to simulate (default: the scenario's length).
     """
-    notes = [f"{name} (not read)" for name in scenario.ignored] + scenario.notes
+    notes = [f"{name} (not read)" for name in scenario.ignored] + scenario.notes + validation.notes
     if rules is None:
         rules = FleeRules()
         if scenario.settings:

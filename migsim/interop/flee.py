@@ -44,6 +44,7 @@ import yaml
 
 from migsim.corridor import LINK_COLUMNS, LINK_MODES, PLACE_COLUMNS, PLACE_KINDS, Corridor
 from migsim.errors import InputError, did_you_mean
+from migsim.limits import MAX_FLEE_DAYS
 
 LOCATION_TYPES = ("conflict_zone", "town", "camp", "idpcamp", "forwarding_hub", "marker")
 # Other spellings Flee accepts for the same types.
@@ -258,7 +259,10 @@ class FleeRoute:
 class FleeClosure:
     """One row of ``closures.csv``.
 
-    It is in force from day ``start`` until day ``end`` (-1: never reopened).
+    As in Flee, the row is two events: it closes on day ``start`` and reopens on day ``end``
+    (-1, or any day before 0: never). On a day with both, it closes and then reopens. So it is
+    in force from ``start`` until the day before ``end``; a row whose end comes before its start
+    reopens first (which changes nothing) and is then in force from ``start`` to the last day.
 
     Attributes:
         closure_type: One of :data:`CLOSURE_TYPES`.
@@ -276,7 +280,7 @@ class FleeClosure:
 
     def active(self, day: int) -> bool:
         """Whether the closure is in force on ``day``."""
-        return self.start <= day and (self.end < 0 or day < self.end)
+        return 0 <= self.start <= day and not self.start <= self.end <= day
 
 
 @dataclass
@@ -614,7 +618,9 @@ def read_flee_scenario(folder: str | Path) -> FleeScenario:
     notes: list[str] = []
     routes = _read_routes(folder / "routes.csv", index, notes)
     closures_path = folder / "closures.csv"
-    closures = _read_closures(closures_path, locations, routes) if closures_path.is_file() else []
+    closures = (
+        _read_closures(closures_path, locations, routes, notes) if closures_path.is_file() else []
+    )
     conflicts_path = folder / "conflicts.csv"
     conflicts = _read_conflicts(conflicts_path, index) if conflicts_path.is_file() else None
     start, length = _read_period(folder)
@@ -778,7 +784,7 @@ def _read_routes(
 
 
 def _read_closures(
-    path: Path, locations: list[FleeLocation], routes: list[FleeRoute]
+    path: Path, locations: list[FleeLocation], routes: list[FleeRoute], notes: list[str]
 ) -> list[FleeClosure]:
     table = _read_table(path, ("closure_type",))
     names = [loc.name for loc in locations]
@@ -845,14 +851,23 @@ def _read_closures(
                         f"the route '{a}' - '{b}' has no forced redirection from '{a}' to '{b}'",
                         row=row.line,
                     )
-        start = _number(path, row, "closure_start", row.get(3), integer=True, low=0)
-        end = _number(path, row, "closure_end", row.get(4), integer=True, low=-1)
-        if end != -1 and end <= start:
-            raise InputError(
-                path,
-                f"closure_end {end} is not after closure_start {start}; give a later day, "
-                "or -1 to keep it closed to the end",
-                row=row.line,
+        start = _number(path, row, "closure_start", row.get(3), integer=True)
+        end = _number(path, row, "closure_end", row.get(4), integer=True)
+        if start < 0:
+            notes.append(
+                f"{path.name}, row {row.line}: closure_start {start} is before day 0, "
+                "so the closure never starts (as in Flee)"
+            )
+        elif end == start:
+            notes.append(
+                f"{path.name}, row {row.line}: closure_end equals closure_start: as in Flee, it "
+                f"closes and reopens on day {start}, so it is never in force"
+            )
+        elif 0 <= end < start:
+            notes.append(
+                f"{path.name}, row {row.line}: closure_end {end} is before closure_start "
+                f"{start}: as in Flee, it reopens on day {end} (which changes nothing) and is "
+                f"in force from day {start} to the end"
             )
         closures.append(FleeClosure(ctype, a, b, int(start), int(end)))
     return closures
@@ -933,7 +948,13 @@ def _read_period(folder: Path) -> tuple[dt.date, int]:
             path, f"StartDate '{row.get(1)}' is not a date; write it as YYYY-MM-DD", row=row.line
         ) from None
     length = _number(
-        path, values["length"], "Length", values["length"].get(1), integer=True, above=0
+        path,
+        values["length"],
+        "Length",
+        values["length"].get(1),
+        integer=True,
+        above=0,
+        high=MAX_FLEE_DAYS,
     )
     return start, int(length)
 
@@ -987,11 +1008,13 @@ class ValidationData:
         folder: The folder read.
         total: The observed total (the ``total`` row of ``data_layout.csv``).
         camps: Each camp's observed population, by camp name.
+        notes: Remarks on the files read (such as a line naming no camp), for the user.
     """
 
     folder: Path
     total: ObservedSeries
     camps: dict[str, ObservedSeries]
+    notes: list[str] = field(default_factory=list)
 
     def camp_table(self, names: list[str], days: int) -> np.ndarray:
         """Observed population of each camp (columns, in ``names`` order) on days 0..days-1."""
@@ -1025,6 +1048,8 @@ def read_validation(folder: str | Path, scenario: FleeScenario) -> ValidationDat
     camp_names = scenario.camp_names
     total: ObservedSeries | None = None
     camps: dict[str, ObservedSeries] = {}
+    notes: list[str] = []
+    unread: list[tuple[int, str]] = []  # lines naming no camp, which Flee never reads
     for row in table.rows:
         name = row.get(0)
         files = [c for c in row.cells[1:] if c]
@@ -1032,30 +1057,38 @@ def read_validation(folder: str | Path, scenario: FleeScenario) -> ValidationDat
             raise InputError(
                 layout_path, f"'{name}' names no data file; write '{name},FILE.csv'", row=row.line
             )
+        if name != "total" and name not in camp_names:
+            unread.append((row.line, name))
+            notes.append(
+                f"data_layout.csv, row {row.line}: '{name}' is not a camp in locations.csv"
+                f"{did_you_mean(name, camp_names)}; its data is not read, as in Flee"
+            )
+            continue
         series = [_read_series(folder / f, scenario.start, layout_path, row) for f in files]
         merged = _sum_series(series)
         if name == "total":
             total = merged
-        elif name in camp_names:
-            camps[name] = merged
         else:
-            raise InputError(
-                layout_path,
-                f"'{name}' is not a camp in locations.csv{did_you_mean(name, camp_names)}; "
-                "use a camp's name, or 'total' for the total",
-                row=row.line,
-            )
+            camps[name] = merged
     if total is None:
         raise InputError(
             layout_path, "has no 'total' line; add 'total,FILE.csv' naming the observed total"
         )
     missing = [c for c in camp_names if c not in camps]
+    if missing and unread:
+        line, name = unread[0]
+        raise InputError(
+            layout_path,
+            f"'{name}' is not a camp in locations.csv{did_you_mean(name, missing)}, and camp(s) "
+            f"{', '.join(missing)} have no data; fix the name",
+            row=line,
+        )
     if missing:
         raise InputError(
             layout_path,
             f"has no data for camp(s) {', '.join(missing)}; add a line 'CAMP,FILE.csv' for each",
         )
-    return ValidationData(folder, total, camps)
+    return ValidationData(folder, total, camps, notes)
 
 
 def _read_series(path: Path, start: dt.date, layout: Path, layout_row: _Row) -> ObservedSeries:
