@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -209,3 +210,22 @@ def test_unknown_target_and_missing_month_exit_2_with_the_fix(tmp_path, case, ca
         "missing month 2019-03 in column 'usbp_family_unit_individuals'; give one row per month "
         "from 2018-10 to 2019-05" in capsys.readouterr().err
     )
+
+
+def test_forecast_runs_scenarios_under_posterior_draws(tmp_path, case):
+    from migsim.calibration.forecast import forecast, write_forecast
+
+    config = load_config(_config(tmp_path, case))
+    calibrated = tmp_path / "calibrated"
+    calibrated.mkdir()
+    pd.DataFrame({"population.families_per_year": [2000.0, 4000.0], "weight": [0.0, 1.0]}).to_csv(
+        calibrated / "posterior.csv", index=False
+    )
+    runs = forecast(config, calibrated, [tmp_path / "tiny.yaml"], dt.date(2019, 6, 30), 1, False)
+    assert len(runs[0].runs) == config.report.posterior_runs
+    # Only the point with weight is drawn.
+    assert {r["values"]["population.families_per_year"] for r in runs[0].runs} == {4000.0}
+    bands = runs[0].bands("us_apprehensions_people")
+    assert str(bands.index[-1]) == "2019-06"
+    write_forecast(runs, tmp_path / "forecast")
+    assert (tmp_path / "forecast" / "forecast.md").is_file()

@@ -103,8 +103,8 @@ def forecast(
 
     posterior = read_posterior(calibrated, config)
     rng = np.random.default_rng(config.seed)
-    draws = rng.choice(len(posterior), size=config.report.posterior_runs,
-                       p=posterior["weight"].to_numpy())  # fmt: skip
+    weights = posterior["weight"].to_numpy(dtype=float)
+    draws = rng.choice(len(posterior), size=config.report.posterior_runs, p=weights / weights.sum())
     names = list(config.parameters)
     folder = Path(calibrated) / "forecast_runs"
     folder.mkdir(parents=True, exist_ok=True)
