@@ -255,14 +255,16 @@ class Scenario(Strict):
         data["corridor"] = corridor or str(self.corridor_path())
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
-    def with_parameters(self, values: dict[str, Any]) -> Scenario:
+    def with_parameters(self, values: dict[str, Any], *, responses: bool = True) -> Scenario:
         """A copy with parameters replaced, addressed as ``section.name`` or ``lever.name``.
 
         ``behaviour.value_of_time_usd``, ``population.families_per_year`` and top-level
         fields such as ``seed`` address the scenario's sections;
         ``isthmus_checkpoints.interdiction`` sets that parameter on every entry of the lever
-        (including entries inside a tariff threat's response). A lever the scenario does not
-        have is added, in force from the first day, with that parameter set.
+        (including entries inside a tariff threat's response, unless ``responses`` is False:
+        a calibration fits the levers in force, and a response keeps its own setting). A lever
+        the scenario does not have is added, in force from the first day, with that parameter
+        set.
 
         Raises:
             ValueError: For an unknown section, lever or parameter, naming the nearest one.
@@ -291,7 +293,7 @@ class Scenario(Strict):
                     f"lever '{head}' has no parameter '{name}'{nearest(name, fields)}; "
                     f"its parameters: {', '.join(fields)}"
                 )
-            hits = _set_lever_parameter(data["levers"], head, name, value)
+            hits = _set_lever_parameter(data["levers"], head, name, value, responses)
             if not hits:
                 data["levers"].append({"lever": head, name: value})
         scenario = Scenario.model_validate(data)
@@ -403,14 +405,16 @@ def check_families_created(scenario: Scenario, created: int, day: int) -> None:
         )
 
 
-def _set_lever_parameter(levers: list[dict], lever: str, name: str, value: Any) -> int:
-    """Set a parameter on every entry of a lever, including tariff responses; count them."""
+def _set_lever_parameter(
+    levers: list[dict], lever: str, name: str, value: Any, responses: bool = True
+) -> int:
+    """Set a parameter on every entry of a lever (and in tariff responses); count them."""
     hits = 0
     for entry in levers:
         if entry["lever"] == lever:
             entry[name] = value
             hits += 1
-        if entry.get("response"):
+        if responses and entry.get("response"):
             hits += _set_lever_parameter(entry["response"], lever, name, value)
     return hits
 
