@@ -15,7 +15,7 @@ from migsim.calibration.calibrate import calibrate, prepare
 from migsim.calibration.config import load_config
 from migsim.calibration.metrics import absolute, ard, at_least, rmse_log, tvd
 from migsim.calibration.report import identification, write_report
-from migsim.calibration.simulate import run
+from migsim.calibration.simulate import parametrised, run
 from migsim.calibration.targets import TARGETS, load_targets
 from migsim.cli import main
 from migsim.errors import InputError
@@ -58,6 +58,27 @@ def test_every_target_declares_a_measure_a_metric_and_a_file():
         assert target.name == name
         assert target.measure.partition(":")[0] in ("daily", "place", "journey")
         assert target.file and target.mapping and target.threshold >= 0
+
+
+def test_calibrated_levers_leave_a_tariff_response_its_own_setting():
+    agreement = load_scenario(
+        TESTS.parent / "models/northern_triangle_2019/scenarios/june_2019_agreement.yaml"
+    )
+
+    def interdictions(scenario) -> tuple[list, list]:
+        own = [x.interdiction for x in scenario.levers if x.lever == "isthmus_checkpoints"]
+        responses = [
+            r.interdiction
+            for x in scenario.levers
+            for r in getattr(x, "response", None) or []
+            if r.lever == "isthmus_checkpoints"
+        ]
+        return own, responses
+
+    before = interdictions(agreement)
+    assert before[0] and before[1]
+    after = interdictions(parametrised(agreement, {"isthmus_checkpoints.interdiction": 0.011}))
+    assert after == ([0.011] * len(before[0]), before[1])
 
 
 # --- a synthetic case: observed files made by the model at a known parameter ---------------

@@ -1,10 +1,10 @@
 """Calibration runs: a scenario with parameter values and a seed, reduced to the targets.
 
 Parameters are set with :meth:`migsim.scenario.Scenario.with_parameters`, the same call
-experiments use, then the scenario is run at ``scale`` of its families a year (every capacity
-scaled alike, :meth:`~migsim.scenario.Scenario.at_scale`) and its counts are multiplied back by
-``1 / scale``. :class:`Simulator` is the model pyabc calls: a parameter dictionary in, the
-targets' summary statistics out.
+experiments use (:func:`parametrised`); the scenario is then run at ``scale`` of its families a
+year (every capacity scaled alike, :meth:`~migsim.scenario.Scenario.at_scale`) and its counts
+are multiplied back by ``1 / scale``. :class:`Simulator` is the model pyabc calls: a parameter
+dictionary in, the targets' summary statistics out.
 """
 
 from __future__ import annotations
@@ -36,11 +36,22 @@ def fit_scenario(config: CalibrationConfig, end: dt.date = WINDOW_END) -> Any:
     return out
 
 
+def parametrised(scenario: Any, values: dict[str, Any]) -> Any:
+    """The scenario with calibrated values, set by ``Scenario.with_parameters``.
+
+    A lever parameter is set on the scenario's own entries of that lever, not on entries in a
+    tariff threat's response: the calibration fits the levers in force in spring 2019, and a
+    response lever (such as the June 2019 agreement's stronger Isthmus checkpoints) keeps its
+    own setting.
+    """
+    return scenario.with_parameters(values, responses=False) if values else scenario
+
+
 def run(scenario: Any, corridor: Any, values: dict[str, Any], seed: int, scale: float) -> Any:
     """Run the scenario with parameter values at ``scale``; return its results."""
     from migsim.model import MigrationModel
 
-    scenario = scenario.with_parameters(values) if values else scenario
+    scenario = parametrised(scenario, values)
     if scale != 1:
         scenario = scenario.at_scale(scenario.population.families_per_year * scale)
     model = MigrationModel(scenario, seed=seed, corridor=corridor)
