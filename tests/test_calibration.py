@@ -81,6 +81,26 @@ def test_calibrated_levers_leave_a_tariff_response_its_own_setting():
     assert after == ([0.011] * len(before[0]), before[1])
 
 
+def test_journey_targets_read_a_table_of_days_by_mode():
+    from types import SimpleNamespace
+
+    from migsim.calibration.targets import measures_of
+
+    modes = pd.Categorical(["express", "express", "caravan", "alone"])
+    results = SimpleNamespace(
+        daily=pd.DataFrame({"us_apprehensions_people": [1.0]}),
+        place_series=pd.DataFrame({"measure": pd.Categorical(["us_apprehensions_people"])}),
+        journey_days=pd.DataFrame({"mode": modes, "days": [2, 4, 40, 50]}),
+    )
+    found = measures_of(results)
+    assert {"journey:express", "journey:caravan", "daily:us_apprehensions_people"} <= found
+    labels = pd.Index(["median_days"])
+    assert TARGETS["journey_express"].simulate(results, 1.0, labels).iloc[0] == 3.0
+    assert TARGETS["journey_caravan"].simulate(results, 1.0, labels).iloc[0] == 40.0
+    results.journey_days = np.array([3, 4])  # days without modes: no journey target
+    assert TARGETS["journey_express"].simulate(results, 1.0, labels) is None
+
+
 # --- a synthetic case: observed files made by the model at a known parameter ---------------
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from migsim.calibration.config import CalibrationConfig, Prior
-from migsim.calibration.targets import Observed, summarise_run
+from migsim.calibration.targets import ObservedTargets, summarise_run
 
 WINDOW_END = dt.date(2019, 5, 31)  # the last observed day: calibration runs stop here
 
@@ -82,7 +82,7 @@ class Simulator:
     scenario: Any
     corridor: Any
     priors: dict[str, Prior]
-    observed: Observed
+    observed: ObservedTargets
     scale: float
     seed: int
     replicates: int = 1

@@ -27,7 +27,7 @@ import pandas as pd
 from migsim.calibration.config import CalibrationConfig
 from migsim.calibration.metrics import METRICS
 from migsim.calibration.simulate import Simulator, key
-from migsim.calibration.targets import TARGETS, Observed
+from migsim.calibration.targets import TARGETS, ObservedTargets
 from migsim.errors import InputError
 
 HISTORY = "history.db"
@@ -69,7 +69,7 @@ class MetricDistance:
         return total
 
 
-def distance(config: CalibrationConfig, observed: Observed) -> Any:
+def distance(config: CalibrationConfig, observed: ObservedTargets) -> Any:
     """The pyabc distance for the calibration's ``distance`` setting.
 
     ``adaptive``: an :class:`~pyabc.distance.AdaptivePNormDistance` over every observed value,

@@ -335,7 +335,7 @@ TARGETS: dict[str, Target] = {
 
 
 @dataclass
-class Observed:
+class ObservedTargets:
     """The observed values of the targets in use, and the targets skipped.
 
     Attributes:
@@ -371,7 +371,7 @@ def chosen(config: CalibrationConfig) -> dict[str, float]:
     return {name: choice.weight for name, choice in config.targets.items()}
 
 
-def load_targets(config: CalibrationConfig, measures: set[str] | None = None) -> Observed:
+def load_targets(config: CalibrationConfig, measures: set[str] | None = None) -> ObservedTargets:
     """Read and check the observed values of the chosen targets.
 
     Args:
@@ -397,7 +397,7 @@ def load_targets(config: CalibrationConfig, measures: set[str] | None = None) ->
             "no target with a weight above 0 can be fitted; give one a weight",
             key="targets",
         )
-    return Observed(values, weights, skipped)
+    return ObservedTargets(values, weights, skipped)
 
 
 def measures_of(results: Any) -> set[str]:
@@ -415,9 +415,9 @@ def measures_of(results: Any) -> set[str]:
 def available(scenario: Any, corridor: Any = None) -> set[str]:
     """The measures the model writes, from a one-day run of the scenario at a tiny scale.
 
-    Journey modes only appear once a family has reached the US, so a journey target is kept
-    whenever the run's journeys are a table with modes (see :func:`measures_of`), and its
-    mode is looked up in the calibration runs themselves.
+    Journey modes only appear once a family has reached the US: a categorical ``mode`` column
+    lists every mode the model knows; a plain one keeps every journey target (a mode no family
+    took then counts as 0 days, far from any observed value).
     """
     from migsim.model import MigrationModel
 
@@ -429,11 +429,15 @@ def available(scenario: Any, corridor: Any = None) -> set[str]:
     found = measures_of(results)
     journeys = results.journey_days
     if isinstance(journeys, pd.DataFrame) and {"mode", "days"} <= set(journeys):
-        found |= {f"journey:{t.measure.partition(':')[2]}" for t in TARGETS.values()}
+        modes = journeys["mode"]
+        if hasattr(modes, "cat"):  # every mode the model knows, arrived or not
+            found |= {f"journey:{m}" for m in modes.cat.categories}
+        else:
+            found |= {t.measure for t in TARGETS.values() if t.measure.startswith("journey:")}
     return found
 
 
-def summarise_run(results: Any, scale: float, observed: Observed) -> dict[str, np.ndarray]:
+def summarise_run(results: Any, scale: float, observed: ObservedTargets) -> dict[str, np.ndarray]:
     """A run's values for every target in use, on the observed labels (full-scale counts)."""
     out = {}
     for name, obs in observed.values.items():
@@ -444,7 +448,7 @@ def summarise_run(results: Any, scale: float, observed: Observed) -> dict[str, n
     return out
 
 
-def fit(sim: dict[str, np.ndarray], observed: Observed) -> dict[str, float]:
+def fit(sim: dict[str, np.ndarray], observed: ObservedTargets) -> dict[str, float]:
     """Each target's fit metric for one run's summary."""
     return {
         name: METRICS[TARGETS[name].metric](np.asarray(sim[name], dtype=float), obs.to_numpy())
