@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 from migsim import cliargs
-from migsim.errors import InputError
+from migsim.errors import DamagedFileError, InputError, quiet_numeric_warnings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -120,7 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``migsim`` command."""
+    """Entry point of the ``migsim`` command.
+
+    Exit status 2 is for bad input (the message names the file, row or key and the fix), 1 for
+    the machine or a damaged file written earlier (a full disk, a read-only folder, a truncated
+    results file), 130 for an interruption; never a traceback for any of these.
+    """
+    quiet_numeric_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -128,13 +134,41 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"migsim: error: {exc}", file=sys.stderr)
         return 2
+    except DamagedFileError as exc:
+        print(f"migsim: error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:  # the machine, not the input: a full disk, a read-only folder
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"migsim: error: {where}{exc.strerror or exc}; nothing was written", file=sys.stderr)
         return 1
+    except MemoryError:
+        print(
+            "migsim: error: out of memory; nothing was written: simulate fewer days or "
+            "families, or use fewer --workers",
+            file=sys.stderr,
+        )
+        return 1
+    except (UnicodeDecodeError, *_damaged_file_errors()) as exc:  # a results file read back
+        print(
+            f"migsim: error: a file could not be read back ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200]}): it is damaged or truncated; write it again "
+            "with the command that made it",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("migsim: interrupted; nothing was written", file=sys.stderr)
         return 130
+
+
+def _damaged_file_errors() -> tuple[type[Exception], ...]:
+    """The errors of the Parquet and YAML readers on a damaged file (once they are imported)."""
+    errors: list[type[Exception]] = []
+    if "pyarrow" in sys.modules:
+        errors.append(sys.modules["pyarrow"].ArrowException)
+    if "yaml" in sys.modules:
+        errors.append(sys.modules["yaml"].YAMLError)
+    return tuple(errors)
 
 
 if __name__ == "__main__":

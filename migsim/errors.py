@@ -46,6 +46,23 @@ class InputError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+class DamagedFileError(Exception):
+    """A file migsim wrote earlier (a results table, its metadata) cannot be read back.
+
+    This is the machine's or an earlier run's fault, not the command's input: the command line
+    prints ``str(error)`` and exits with status 1, without a traceback.
+
+    Args:
+        path: The damaged file.
+        problem: What is wrong with it, in a few words.
+        fix: How to get a good copy (e.g. which command writes it again).
+    """
+
+    def __init__(self, path: str | Path, problem: str, fix: str) -> None:
+        self.path = str(path)
+        super().__init__(f"{path}: cannot be read ({problem}): it is damaged or truncated; {fix}")
+
+
 def closest(name: Any, options: Iterable[str]) -> str | None:
     """The option most like ``name`` (half or more of the letters shared), or None."""
     match = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.5)
@@ -63,6 +80,17 @@ def unknown_key(name: Any, options: Iterable[str]) -> str:
     options = list(options)
     match = closest(name, options)
     return f"did you mean '{match}'?" if match else f"valid keys: {', '.join(options)}"
+
+
+def quiet_numeric_warnings() -> None:
+    """Keep numpy's overflow and invalid-value warnings from a user's terminal.
+
+    They report the model's arithmetic (an infinite cost on an unreachable route, say), which
+    it handles; they say nothing a user could act on. Results are unchanged.
+    """
+    import warnings
+
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module="migsim")
 
 
 def shown(value: Any) -> str:

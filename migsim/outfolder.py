@@ -70,6 +70,23 @@ def recover(out: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
 
 
+def check_folder_path(out: Path) -> None:
+    """Refuse a destination folder that is a file, or lies under one.
+
+    Raises:
+        InputError: Naming the file in the way.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "exists and is not a folder; give another --out", key="--out")
+    above = next((p for p in out.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise InputError(
+            out,
+            f"lies under '{above}', which is a file, not a folder; give another --out",
+            key="--out",
+        )
+
+
 def check_replaceable(out: Path, names: Iterable[str], what: str) -> None:
     """Refuse a destination that is not a folder migsim may replace.
 
@@ -80,11 +97,10 @@ def check_replaceable(out: Path, names: Iterable[str], what: str) -> None:
         what: What the folder holds, for the message (e.g. ``"results"``).
 
     Raises:
-        InputError: If ``out`` is a file, the current folder or one above it, or a folder
-            holding anything migsim did not write.
+        InputError: If ``out`` is a file or lies under one, is the current folder or one
+            above it, or is a folder holding anything migsim did not write.
     """
-    if out.exists() and not out.is_dir():
-        raise InputError(out, "exists and is not a folder; give another --out", key="--out")
+    check_folder_path(out)
     resolved = out.resolve()
     if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents:
         raise InputError(

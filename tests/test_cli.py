@@ -294,3 +294,76 @@ def test_levers_lists_all_eleven(capsys):
         assert name in stdout
     assert "families_per_day" in stdout
     assert "officers" in stdout
+
+
+# ----------------------------------------------------- the machine, not the input: exit 1
+def test_a_full_disk_during_run_exits_1_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    out = tmp_path / "out"
+    args = ["run", "--scenario", str(TINY_YAML), "--days", "5", "--quiet", "--no-plots"]
+    status, _, err = run_cli([*args, "--out", str(out)], capsys)
+    assert status == 1
+    assert_one_error_line(err, "No space left on device; nothing was written")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_damaged_results_read_back_exit_1_without_a_traceback(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["run", "--scenario", str(TINY_YAML), "--days", "10", "--quiet", "--no-plots"]
+    assert run_cli([*args, "--out", str(out)], capsys)[0] == 0
+    daily = out / "daily.parquet"
+    daily.write_bytes(daily.read_bytes()[:200])
+    status, _, err = run_cli(["map", str(out), "--out", str(tmp_path / "map.png")], capsys)
+    assert status == 1
+    assert_one_error_line(err, "could not be read back", "damaged or truncated")
+    (out / "scenario.yaml").write_bytes(b"\x89PNG\r\n\x1a\n")
+    status, _, err = run_cli(["map", str(out), "--out", str(tmp_path / "map.png")], capsys)
+    assert status == 1
+    assert_one_error_line(err, "could not be read back")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--scenario", str(TINY_YAML), "--days", "5", "--quiet", "--out"],
+        ["experiment", "run", str(REPO / "experiments" / "checkpoints_vs_mpp.yaml"), "--out"],
+        ["flee", "export", str(TINY_YAML)],
+    ],
+    ids=["run", "experiment", "flee-export"],
+)
+def test_out_under_a_file_exits_2_naming_the_file(tmp_path, capsys, command):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep")
+    status, _, err = run_cli([*command, str(notes / "sub")], capsys)
+    assert status == 2
+    assert_one_error_line(err, "lies under", "notes.txt', which is a file, not a folder")
+    assert notes.read_text() == "keep"
+
+
+def test_no_python_warning_reaches_the_user(tmp_path, monkeypatch):
+    """Neither numpy's arithmetic warnings nor the fork server's fork-with-threads warning."""
+    monkeypatch.setenv("PYTHONWARNINGS", "default")
+    experiment = tmp_path / "e.yaml"
+    experiment.write_text(
+        yaml.safe_dump(
+            {
+                "name": "e",
+                "scenarios": {"tiny": str(TINY_YAML)},
+                "replicates": 3,
+                "days": 15,
+                "outcomes": ["deaths"],
+            }  # fmt: skip
+        )
+    )
+    for args in (
+        ["run", "--scenario", str(TINY_YAML), "--days", "30", "--quiet", "--no-plots"],
+        ["experiment", "run", str(experiment), "--workers", "2", "--quiet", "--out", "e"],
+    ):
+        done = run_subprocess(args, tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "Warning" not in done.stderr, done.stderr

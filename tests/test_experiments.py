@@ -487,3 +487,45 @@ def test_compare_two_scenarios(tmp_path, capsys):
     assert table.loc["mx_apprehensions", "diff_mean"] > 0
     assert table.loc["mx_apprehensions", "pairs"] == 3
     assert (out / "compare.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("file", "damage", "words"),
+    [
+        ("results.parquet", lambda b: b[:100], "results.parquet: cannot be read (Could not open"),
+        ("experiment.json", lambda b: b"garbage{", "experiment.json: cannot be read (JSONDecode"),
+        ("experiment.json", lambda b: b"\xff\xfe[", "experiment.json: cannot be read (Unicode"),
+        ("experiment.json", lambda b: b"[1, 2]", "cannot be read (not a JSON object)"),
+        ("experiment.json", lambda b: b'{"name": "x"}', "cannot be read (no str 'method')"),
+    ],
+    ids=["truncated-table", "garbage-json", "binary-json", "json-list", "json-keys"],
+)
+def test_report_on_a_damaged_experiment_folder_exits_1(
+    pool_sweep, tmp_path, capsys, file, damage, words
+):
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(pool_sweep[0], folder)
+    path = folder / file
+    path.write_bytes(damage(path.read_bytes()))
+    assert main(["experiment", "report", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"migsim: error: {folder}/") and words in err
+    assert "damaged or truncated; run 'migsim experiment run'" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_full_disk_during_an_experiment_exits_1(sweep_file, tmp_path, capsys, monkeypatch):
+    import errno
+
+    from migsim.experiments import store
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store, "write_part", full)
+    status = main(["experiment", "run", str(sweep_file), "--out", str(tmp_path / "o"), "--quiet"])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err == "migsim: error: No space left on device; nothing was written\n"

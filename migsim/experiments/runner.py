@@ -42,7 +42,7 @@ from migsim.experiments.runs import (
     make_setups,
     plan_runs,
     run_batch,
-    watch_parent,
+    start_worker,
 )
 from migsim.experiments.spec import Experiment, parameter_field
 
@@ -114,11 +114,14 @@ class Workers:
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload(["migsim.experiments.runs", "migsim.model"])
+            # The fork server must stay single-threaded: importing numpy (OpenBLAS) or pyarrow
+            # (jemalloc) there starts threads, and forking a threaded process can deadlock the
+            # child. Each worker imports the model once, when it takes its first run.
+            context.set_forkserver_preload([])
         return cf.ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=context,
-            initializer=watch_parent,
+            initializer=start_worker,
             initargs=(os.getpid(),),
         )
 

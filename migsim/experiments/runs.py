@@ -19,6 +19,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from migsim.errors import quiet_numeric_warnings
 from migsim.experiments.design import design_points
 from migsim.experiments.spec import Experiment
 from migsim.outfolder import process_gone
@@ -207,6 +208,12 @@ def execute_run(run: Run, setup: Setup) -> dict[str, Any]:
     row["cpu_s"] = time.process_time() - cpu
     row["host"] = socket.gethostname()
     return row
+
+
+def start_worker(pid: int) -> None:
+    """Set up a pool worker: numpy's warnings kept quiet, and an eye on the parent process."""
+    quiet_numeric_warnings()
+    watch_parent(pid)
 
 
 def watch_parent(pid: int, every_s: float = 1.0) -> None:

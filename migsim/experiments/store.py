@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from migsim.errors import InputError
+from migsim.errors import DamagedFileError, InputError
 from migsim.experiments.runs import STATUS_COLUMNS
+from migsim.outfolder import check_folder_path
 
 RUNS = "runs"
 RESULTS = "results.parquet"
@@ -49,13 +51,19 @@ def write_text(path: Path, text: str) -> None:
 
 def prepare(out: Path) -> Path:
     """Create the results folder and its ``runs/`` folder; return the latter."""
-    if out.exists() and not out.is_dir():
-        raise InputError(out, "exists and is not a folder; give another --out")
+    check_folder_path(out)
     runs = out / RUNS
     runs.mkdir(parents=True, exist_ok=True)
     for stale in runs.glob(".part-*.tmp"):  # left by a run killed while writing
         stale.unlink(missing_ok=True)
     return runs
+
+
+# Keys of experiment.json a report reads, and their JSON types.
+META_KEYS = {
+    "name": str, "method": str, "parameters": list, "bounds": list, "scenarios": dict,
+    "outcomes": list, "monthly": list, "points": int, "levels": int, "design_seed": int,
+}  # fmt: skip
 
 
 def write_part(out: Path, rows: list[dict[str, Any]]) -> Path:
@@ -126,5 +134,18 @@ def read_results(out: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             f"is not a finished experiment folder (missing {', '.join(missing)}); give the "
             "--out folder of 'migsim experiment run', or run the experiment again to finish it",
         )
-    meta = json.loads((out / META).read_text(encoding="utf-8"))
-    return pd.read_parquet(out / RESULTS), meta
+    fix = "run 'migsim experiment run' with the same experiment and --out again to rewrite it"
+    try:
+        meta = json.loads((out / META).read_text(encoding="utf-8"))
+    except ValueError as exc:  # not UTF-8, or not JSON
+        raise DamagedFileError(out / META, type(exc).__name__, fix) from None
+    if not isinstance(meta, dict):
+        raise DamagedFileError(out / META, "not a JSON object", fix)
+    for key, kind in META_KEYS.items():
+        if not isinstance(meta.get(key), kind):
+            raise DamagedFileError(out / META, f"no {kind.__name__} '{key}'", fix)
+    try:
+        table = pd.read_parquet(out / RESULTS)
+    except (ValueError, OSError, pa.ArrowException) as exc:
+        raise DamagedFileError(out / RESULTS, str(exc).split(".")[0], fix) from None
+    return table, meta
