@@ -127,3 +127,11 @@ def test_flee_conventions_run_and_report_their_ard(tmp_path: Path, capsys):
     assert "note: closures.csv, row 2: closure_end 0 is before closure_start 20" in printed
     assert "note: data_layout.csv, row 5: 'Elsewhere' is not a camp" in printed
     assert (out / "ard.txt").is_file()
+
+
+def test_days_beyond_the_limit_exit_2(tmp_path: Path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["flee", "run", str(SMALL), "--days", "10000000", "--out", str(tmp_path / "o")])
+    assert info.value.code == 2
+    assert "10000000 is too many; give at most 36,500 days" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -358,3 +358,22 @@ def test_missing_coordinates_are_kept_as_unknown(small: Path, tmp_path: Path):
     assert (
         load_corridor(folder).graph.nodes["A"]["note"] == "no coordinates in the Flee locations.csv"
     )
+
+
+def test_a_file_in_another_encoding_is_called_an_encoding_problem(small):
+    path = small / "input_csv" / LOC
+    path.write_bytes(path.read_bytes().replace(b"Camp2", "Cámp2".encode("latin-1")))
+    with pytest.raises(InputError) as info:
+        read_flee_scenario(small)
+    assert info.value.source == str(path)
+    assert "is not UTF-8 text (byte 0xe1 at position " in info.value.message
+    assert "an encoding problem; save the CSV file as UTF-8" in info.value.message
+
+
+def test_a_simsetting_file_built_to_exhaust_memory_is_refused(small):
+    text = "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+    for previous, name in zip("abcdef", "bcdefg", strict=True):
+        text += f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]\n"
+    (small / "input_csv" / "simsetting.yml").write_text(text)
+    with pytest.raises(InputError, match="unfolds into more than 100,000 values"):
+        read_flee_scenario(small)

@@ -40,10 +40,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-import yaml
 
 from migsim.corridor import LINK_COLUMNS, LINK_MODES, PLACE_COLUMNS, PLACE_KINDS, Corridor
-from migsim.errors import InputError, did_you_mean
+from migsim.errors import InputError, did_you_mean, load_yaml, read_text
 from migsim.limits import MAX_FLEE_DAYS
 
 LOCATION_TYPES = ("conflict_zone", "town", "camp", "idpcamp", "forwarding_hub", "marker")
@@ -115,10 +114,7 @@ def _read_table(path: Path, header_words: tuple[str, ...] = ()) -> _Table:
     """
     if not path.is_file():
         raise InputError(path, "file not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(path, "is not UTF-8 text; save it as a UTF-8 CSV file") from None
+    text = read_text(path, "CSV")
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     rows: list[_Row] = []
@@ -960,12 +956,7 @@ def _read_period(folder: Path) -> tuple[dt.date, int]:
 
 
 def _read_settings(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(path, f"is not valid YAML{where}; check indentation and colons") from None
+    data = load_yaml(path, "simsetting YAML")
     if data is None:
         return {}
     if not isinstance(data, dict):
