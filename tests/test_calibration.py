@@ -166,6 +166,10 @@ def test_a_known_parameter_is_recovered_through_abc_smc_and_the_run_resumes(tmp_
     assert abs(result.shipped["population.families_per_year"] - TRUE_FAMILIES) < 1000
     record = write_report(config, result, out, workers=2, progress=False)
     assert record["shipped_fit_fresh_seeds"]["apprehensions"]["median"] < 0.3
+    written = yaml.safe_load((out / "parameters.yaml").read_text())
+    assert written["parameters"]["population.families_per_year"]["value"] == pytest.approx(
+        result.shipped["population.families_per_year"]
+    )
     for name in ("posterior.csv", "parameters.yaml", "fit_targets.csv", "fit_values.csv",
                  "identification.csv", "fit.png", "report.md"):  # fmt: skip
         assert (out / name).is_file()

@@ -243,6 +243,7 @@ def write_report(
         "not_identified": [p for p, r in ident.iterrows() if r["verdict"].startswith("not")],
         "parameters": {
             p: {
+                "value": float(calibration.shipped[p]),  # the shipped point
                 "posterior_median": float(r["posterior_median"]),
                 "interval_90": [float(r["posterior_p05"]), float(r["posterior_p95"])],
                 "prior": [float(r["prior_low"]), float(r["prior_high"])],
