@@ -367,3 +367,40 @@ def test_no_python_warning_reaches_the_user(tmp_path, monkeypatch):
         done = run_subprocess(args, tmp_path)
         assert done.returncode == 0, done.stderr
         assert "Warning" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--scenario", str(TINY_YAML), "--days", "5", "--quiet", "--no-plots", "--out"],
+        ["experiment", "run", str(REPO / "experiments" / "checkpoints_vs_mpp.yaml"), "--days",
+         "5", "--replicates", "1", "--quiet", "--out"],
+        ["flee", "export", str(TINY_YAML)],
+    ],
+    ids=["run", "experiment", "flee-export"],
+)  # fmt: skip
+def test_a_read_only_folder_exits_1_with_one_line(tmp_path, capsys, monkeypatch, command):
+    """As in a read-only folder (simulated: the tests may run as root, who may write anywhere)."""
+    import errno
+
+    real_mkdir = os.mkdir
+    read_only = tmp_path / "ro"
+
+    def mkdir(path, *args, **kwargs):
+        if str(path).startswith(str(read_only)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    status, _, err = run_cli([*command, str(read_only / "out")], capsys)
+    assert status == 1
+    assert_one_error_line(err, "Read-only file system; nothing was written")
+    assert not read_only.exists()
+
+
+def test_compare_replicates_beyond_the_limit_exit_2(tmp_path, capsys):
+    args = ["compare", str(TINY_YAML), str(TINY_YAML), "--replicates", "50001"]
+    status, _, err = run_cli([*args, "--out", str(tmp_path / "o")], capsys)
+    assert status == 2
+    assert "50001 is too many; give at most 50,000 replicates (of each of two scenarios)" in err
+    assert list(tmp_path.iterdir()) == []

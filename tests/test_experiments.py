@@ -529,3 +529,18 @@ def test_a_full_disk_during_an_experiment_exits_1(sweep_file, tmp_path, capsys, 
     assert status == 1
     err = capsys.readouterr().err
     assert err == "migsim: error: No space left on device; nothing was written\n"
+
+
+def test_an_experiment_file_built_to_exhaust_memory_is_refused_fast(tmp_path):
+    text = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        text += f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+    path = tmp_path / "laughs.yaml"
+    path.write_text(text + "name: *i\n")
+    started = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        load_experiment(path)
+    assert time.perf_counter() - started < 2
+    assert str(info.value) == (
+        f"{path}: unfolds into more than 100,000 values (through aliases); simplify the file"
+    )

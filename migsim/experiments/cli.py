@@ -189,7 +189,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("b", metavar="B.yaml", help="second scenario file")
     compare.add_argument(
         "--replicates",
-        type=cliargs.replicates,
+        type=cliargs.whole(1, MAX_RUNS // 2, "replicates (of each of two scenarios)"),
         default=10,
         metavar="N",
         help="runs each (default 10)",
