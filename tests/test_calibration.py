@@ -137,11 +137,11 @@ def _config(folder: Path, case: Path, **changes) -> Path:
         "scenario": "tiny.yaml",
         "seed": 3,
         "generations": 2,
-        "population": {"size": 20},
+        "population": {"size": 16},
         "parameters": {"population.families_per_year": {"low": 1000, "high": 9000}},
         "targets": {"apprehensions": {"weight": 1.0}},
         "observed": {"nt_share": 1.0},
-        "report": {"seeds": 3, "posterior_runs": 6},
+        "report": {"seeds": 2, "posterior_runs": 4},
     }
     config.update(changes)
     path = folder / "calibration.yaml"
