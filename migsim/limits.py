@@ -12,7 +12,8 @@ MAX_DAYS = 3650
 MAX_FAMILIES_PER_YEAR = 10_000_000
 MAX_CARAVAN_FAMILIES = 1_000_000
 # Departures grow with the families settled in the US (behaviour.network_effect), so a run is
-# stopped with a message once it has created this many families (about 6 GiB).
+# stopped with a message once it has created this many families (about 8 GiB at its peak:
+# a year at 10,000,000 families a year creates 14 million and peaks at 1.8 GiB).
 MAX_FAMILIES_CREATED = 60_000_000
 # No number in a scenario or corridor (money, weight, rate, count) is larger than this: beyond
 # it, sums over a run's days and families stop being exact or finite.
