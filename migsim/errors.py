@@ -134,7 +134,8 @@ def _limited_loader() -> type:
                 size = 1
             if size > YAML_MAX_NODES:
                 raise _YamlTooBig(
-                    f"unfolds into more than {YAML_MAX_NODES:,} values (through aliases)"
+                    f"holds more than {YAML_MAX_NODES:,} values (counting each use of an "
+                    "alias in full)"
                 )
             self.sizes[id(node)] = size
             return node

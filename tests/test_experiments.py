@@ -542,5 +542,6 @@ def test_an_experiment_file_built_to_exhaust_memory_is_refused_fast(tmp_path):
         load_experiment(path)
     assert time.perf_counter() - started < 2
     assert str(info.value) == (
-        f"{path}: unfolds into more than 100,000 values (through aliases); simplify the file"
+        f"{path}: holds more than 100,000 values (counting each use of an alias in full); "
+        "simplify the file"
     )

@@ -375,5 +375,5 @@ def test_a_simsetting_file_built_to_exhaust_memory_is_refused(small):
     for previous, name in zip("abcdef", "bcdefg", strict=True):
         text += f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]\n"
     (small / "input_csv" / "simsetting.yml").write_text(text)
-    with pytest.raises(InputError, match="unfolds into more than 100,000 values"):
+    with pytest.raises(InputError, match="holds more than 100,000 values"):
         read_flee_scenario(small)
