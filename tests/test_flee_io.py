@@ -168,7 +168,6 @@ def test_old_conflict_period_file_is_read(small: Path):
         (CLOSURES, "country,Alpha,Gamma,0,10", "border,Alpha,Gamma,0,10", 2, "closure_type"),
         (CLOSURES, "country,Alpha,Gamma,0,10", "country,Alpha,Gama,0,10", 2, "'Gamma'"),
         (CLOSURES, "country,Alpha,Gamma,0,10", "country,Alpha,Gamma,1.5,3", 2, "whole number"),
-        (CLOSURES, "country,Alpha,Gamma,0,10", "camp,C,,0,10", 2, "needs a camp"),
         (CLOSURES, "country,Alpha,Gamma,0,10", "link,A,D,0,10", 2, "no route between 'A'"),
         (CONFLICTS, "\n3,1,0,0,0\n", "\n4,1,0,0,0\n", 5, "day 4 where day 3 was expected"),
         (CONFLICTS, "\n3,1,0,0,0\n", "\n3,1,0,2,0\n", 5, "at most 1"),
@@ -261,6 +260,26 @@ def test_closures_are_two_events_as_in_flee(small, row, closed_days, note):
     assert [d for d in range(40) if closure.active(d)] == list(closed_days)
     notes = [n for n in scenario.notes if n.startswith("closures.csv, row 2:")]
     assert (notes == []) if note is None else (note in notes[0])
+
+
+@pytest.mark.parametrize(
+    ("row", "note"),
+    [
+        ("camp,C,,0,10", "'C' is a town, not a camp: as in Flee, the row makes it a camp"),
+        ("remove_forced_redirection,A,B,12,3", "has no forced redirection from 'A' to 'B'"),
+    ],
+    ids=["camp-on-a-town", "forcing-a-route"],
+)
+def test_rows_that_open_what_the_scenario_lacks_are_read_as_flee_reads_them(small, row, note):
+    edit(small / "input_csv" / CLOSURES, "country,Alpha,Gamma,0,10", row)
+    scenario = read_flee_scenario(small)
+    (closure,) = scenario.closures
+    states = [closure.state(d) for d in (0, 2, 3, 10, 12, 30)]
+    if row.startswith("camp"):
+        assert states == ["closed", "closed", "closed", "reopened", "reopened", "reopened"]
+    else:
+        assert states == [None, None, "reopened", "reopened", "closed", "closed"]
+    assert any(note in n for n in scenario.notes), scenario.notes
 
 
 def test_a_data_layout_line_naming_no_camp_is_not_read_with_a_note(small):

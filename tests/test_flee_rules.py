@@ -296,6 +296,38 @@ def test_closed_camp_is_a_town():
     assert leaving_share(m, "K") == pytest.approx(0.3, abs=0.015)
 
 
+def test_a_row_ending_before_it_starts_forces_a_route_until_its_start_as_in_flee():
+    # routes.csv forces nothing; the row's reopening (day 0) forces U -> K until its start (2).
+    closures = (FleeClosure("remove_forced_redirection", "U", "K", 2, 0),)
+    sc = build(
+        [("O", "conflict_zone"), ("U", "town"), ("K", "camp")],
+        [("O", "U", 5000.0), ("U", "K", 5000.0)],
+        closures=closures,
+    )
+    m = model(sc)
+    m.place("U", 30000)
+    m.step()
+    assert destinations(m) == {"K": 1.0}
+    m.step()
+    m.place("U", 30000)
+    m.step()  # day 2: the redirection is lifted, and a ninth head back to O
+    fresh = m.route[m.n - 30000 : m.n]
+    fresh = fresh[fresh >= 0]  # those who left U
+    assert (m.route_dst[fresh] == 0).mean() == pytest.approx(1 / 9, abs=0.015)
+
+
+def test_reopening_a_camp_on_a_town_makes_it_a_camp_as_in_flee():
+    sc = build(
+        [("T", "town"), ("F", "town")],
+        [("T", "F", 5000.0)],
+        closures=(FleeClosure("camp", "T", "", 5, 0),),
+    )
+    m = model(sc)
+    m.place("T", 20000)
+    m.step()
+    assert leaving_share(m, "T") == pytest.approx(0.001, abs=0.002)
+
+
 # -- spawning ------------------------------------------------------------------------------------
 
 

@@ -234,8 +234,23 @@ class FleeModel(mesa.Model):
         is_open = np.ones(len(self.route_src), dtype=bool)
         forced = self._forced.copy()
         camp = self._is_camp.copy()
-        for c, ids in self._closures:
-            if not c.active(day):
+        camp_chance = self._base_chance.copy()
+        states = [(c, ids, c.state(day)) for c, ids in self._closures]
+        # Reopenings first, closures after: a place or route is closed while any row closes it.
+        # Reopening a camp or a forced redirection sets it, as in Flee, even where the
+        # scenario had none (a town then becomes a camp).
+        for c, ids, state in states:
+            if state != "reopened":
+                continue
+            if c.closure_type in ("camp", "idpcamp"):
+                camp[ids] = True
+                new = ids[~self._is_camp[ids]]
+                idp = c.closure_type == "idpcamp"
+                camp_chance[new] = rules.idpcamp_move_chance if idp else rules.camp_move_chance
+            elif c.closure_type == "remove_forced_redirection":
+                forced[ids] = True
+        for c, ids, state in states:
+            if state != "closed":
                 continue
             if c.closure_type in ("camp", "idpcamp"):
                 camp[ids] = False
@@ -245,7 +260,8 @@ class FleeModel(mesa.Model):
                 is_open[ids] = False
         intensity = self.scenario_data.conflict_intensity(day)
         conflict = intensity > 0
-        chance = np.where(camp | ~self._is_camp, self._base_chance, rules.town_move_chance)
+        chance = np.where(camp | ~self._is_camp, camp_chance, rules.town_move_chance)
+        chance = np.where(camp | self._is_camp, chance, self._base_chance)
         self.move_chance = np.where(conflict, rules.conflict_move_chance, chance)
         score = np.where(camp, rules.camp_weight, 1.0) * np.where(
             conflict, rules.conflict_weight ** np.minimum(intensity, 1.0), 1.0

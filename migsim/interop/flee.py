@@ -258,7 +258,9 @@ class FleeClosure:
     As in Flee, the row is two events: it closes on day ``start`` and reopens on day ``end``
     (-1, or any day before 0: never). On a day with both, it closes and then reopens. So it is
     in force from ``start`` until the day before ``end``; a row whose end comes before its start
-    reopens first (which changes nothing) and is then in force from ``start`` to the last day.
+    reopens first and is then in force from ``start`` to the last day. Reopening a camp makes
+    the location a camp, and reopening a forced redirection sets it, as Flee does, even where
+    the scenario had none.
 
     Attributes:
         closure_type: One of :data:`CLOSURE_TYPES`.
@@ -274,9 +276,16 @@ class FleeClosure:
     start: int
     end: int
 
+    def state(self, day: int) -> str | None:
+        """``"closed"`` or ``"reopened"`` after the row's last event by ``day``, or None."""
+        closed, reopened = 0 <= self.start <= day, 0 <= self.end <= day
+        if closed and reopened:
+            return "reopened" if self.end >= self.start else "closed"
+        return "closed" if closed else "reopened" if reopened else None
+
     def active(self, day: int) -> bool:
         """Whether the closure is in force on ``day``."""
-        return 0 <= self.start <= day and not self.start <= self.end <= day
+        return self.state(day) == "closed"
 
 
 @dataclass
@@ -826,11 +835,9 @@ def _read_closures(
                         row=row.line,
                     )
             if ctype in ("camp", "idpcamp") and types[a] not in CAMP_TYPES:
-                raise InputError(
-                    path,
-                    f"closure_type '{ctype}' needs a camp, but '{a}' is a {types[a]}; "
-                    "use closure_type 'location' to close it",
-                    row=row.line,
+                notes.append(
+                    f"{path.name}, row {row.line}: '{a}' is a {types[a]}, not a camp: as in "
+                    "Flee, the row makes it a camp on its closure_end day"
                 )
             if ctype in ("link", "remove_forced_redirection"):
                 route = pairs.get(frozenset((a, b)))
@@ -842,10 +849,10 @@ def _read_closures(
                     )
                 forced_to = {1: route.name1, 2: route.name2}.get(route.forced_redirection)
                 if ctype == "remove_forced_redirection" and forced_to != b:
-                    raise InputError(
-                        path,
-                        f"the route '{a}' - '{b}' has no forced redirection from '{a}' to '{b}'",
-                        row=row.line,
+                    notes.append(
+                        f"{path.name}, row {row.line}: the route '{a}' - '{b}' has no forced "
+                        f"redirection from '{a}' to '{b}': as in Flee, the row sets one on its "
+                        "closure_end day"
                     )
         start = _number(path, row, "closure_start", row.get(3), integer=True)
         end = _number(path, row, "closure_end", row.get(4), integer=True)
