@@ -10,7 +10,9 @@ rule is applied to all agents at once, location by location. One step is one day
    ``conflicts.csv`` is above 0 (without that file: from its ``conflict_date`` on). Closures in
    force close routes (``link``), every route of a location (``location``), every route between
    two countries (``country``), turn a camp into a town (``camp``, ``idpcamp``) or lift a forced
-   redirection (``remove_forced_redirection``).
+   redirection (``remove_forced_redirection``). A row's reopening sets what it reopens, as in
+   Flee: the location becomes a camp, the route is forced (see
+   :class:`~migsim.interop.flee.FleeClosure`).
 2. **Spawning.** New agents = the day's increase in the observed total (linear between observed
    dates, rounded down); a decrease is carried as a debt that later increases pay off first.
    They appear in today's conflict zones, chosen with probability population × intensity. On
