@@ -545,3 +545,19 @@ def test_an_experiment_file_built_to_exhaust_memory_is_refused_fast(tmp_path):
         f"{path}: holds more than 100,000 values (counting each use of an alias in full); "
         "simplify the file"
     )
+
+
+def test_a_damaged_part_file_is_run_again_with_a_note(pool_sweep, tmp_path, capsys):
+    import shutil
+
+    from migsim.experiments import store
+
+    folder = tmp_path / "copy"
+    shutil.copytree(pool_sweep[0], folder)
+    part = sorted((folder / "runs").glob("part-*.parquet"))[0]
+    part.write_bytes(part.read_bytes()[:50])
+    table = store.read_parts(folder)
+    assert len(table) < len(pd.read_parquet(folder / "results.parquet"))
+    err = capsys.readouterr().err
+    assert err.startswith(f"migsim: note: {part} cannot be read (") and err.count("\n") == 1
+    assert err.endswith("its runs will be run again\n")

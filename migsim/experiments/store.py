@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import warnings
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,11 @@ def read_parts(out: Path) -> pd.DataFrame:
         try:
             frames.append(pd.read_parquet(part))
         except Exception as exc:  # noqa: BLE001 - a damaged part only means its runs rerun
-            warnings.warn(f"{part}: unreadable ({exc}); its runs will be run again", stacklevel=2)
+            problem = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            print(
+                f"migsim: note: {part} cannot be read ({problem}); its runs will be run again",
+                file=sys.stderr,
+            )
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return pd.DataFrame(columns=["run_id", "status"])
