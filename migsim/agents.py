@@ -108,10 +108,10 @@ class Family(mesa.Agent):
         """
         model, row = self.model, np.array([self.row])
         fam = model.families
-        if fam.wake[self.row] == model.day:
-            model.journey.handle(row, model.day)
+        if fam.wake[self.row] == model.clock:
+            model.journey.handle(row, model.clock)
         if fam.state[self.row] in (FamilyState.WAITING, FamilyState.RETURNED_MPP):
-            model.border.waiting_day(model.day, row)
+            model.border.waiting_day(model.clock, row)
 
     def __repr__(self) -> str:
         return f"<Family {self.unique_id} {self.state.label} at {self.place} from {self.origin}>"

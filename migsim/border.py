@@ -1,7 +1,8 @@
 """The US border (ODD 7.12–7.18): what families do there and what happens to them.
 
-The border decision, metering queues, crossing between ports, US holding and its outcomes,
-remain-in-Mexico hearings, and waiting in Mexican border cities.
+The border decision (including moving along the border to another border city), metering
+queues, crossing between ports, US holding and its outcomes, remain-in-Mexico hearings, and
+waiting in Mexican border cities.
 """
 
 from __future__ import annotations
@@ -12,10 +13,26 @@ import mesa
 import numpy as np
 
 from migsim import decisions
-from migsim.decisions import ASYLUM_MX, EVADE, HOME, QUEUE, SHELTER, SURRENDER
+from migsim.corridor import Kind
+from migsim.decisions import ASYLUM_MX, EVADE, HOME, MOVE, QUEUE, SHELTER, SURRENDER
 from migsim.families import FamilyState, ServiceQueue, TravelMode, WaitReason, plain
 
-S, MODE, WAIT = (plain(codes) for codes in (FamilyState, TravelMode, WaitReason))
+S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
+
+
+def links_along_border(corridor) -> np.ndarray:
+    """Each place's links to other border cities, padded with -1, shape (N, K)."""
+    c = corridor
+    is_border = c.kind == KIND.BORDER_CITY
+    lists = [
+        [e for e in c.out_links[i] if e >= 0 and is_border[c.link_dst[e]]] if is_border[i] else []
+        for i in range(len(c.places))
+    ]
+    width = max([len(x) for x in lists] + [1])
+    out = np.full((len(c.places), width), -1, dtype=np.int64)
+    for i, links in enumerate(lists):
+        out[i, : len(links)] = links
+    return out
 
 
 class Border:
@@ -38,41 +55,103 @@ class Border:
         self.port_wait = np.zeros(n)
         self.holding = np.zeros(n)
         self.waiting_scan: np.ndarray | None = None  # today's waiting families, once found
+        self.along = links_along_border(model.corridor)
 
     # --------------------------------------------------------- the decision
+    def crossing_options(
+        self, rows: np.ndarray, city: np.ndarray, asylum: np.ndarray, rw: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What queueing at a city's port and crossing into its sector are worth to families.
+
+        Informed families know the expected metering wait at the port and where the US
+        returns families to Mexico to wait (remain in Mexico): there the value of asylum is
+        that of waiting months in Mexico, a share ``mpp_value_share`` of it.
+
+        Returns:
+            The asylum value at the port, the cost of its expected wait, and the risk-weighted
+            harm of crossing into the sector (``-inf``/``inf`` where the city has none).
+        """
+        m = self.model
+        fam, c, b, costs, pol = m.families, m.corridor, m.behaviour, m.costs, m.policy
+        informed = fam.informed[rows]
+        port_link, sector_link = costs.port_link[city], costs.sector_link[city]
+        port_at = c.link_dst[np.maximum(port_link, 0)]
+        sector_at = c.link_dst[np.maximum(sector_link, 0)]
+        returned = 1 - b.mpp_value_share
+        at_port = asylum * (1 - informed * pol.mpp_share[port_at] * returned)
+        at_sector = asylum * (1 - informed * pol.mpp_share[sector_at] * returned)
+        wait = np.where(informed, self.port_wait[port_at], 0.0)
+        wait_cost = wait * (b.value_of_time_usd + rw * b.harm_usd * b.waiting_victimisation)
+        vic = costs.victimisation_by_mode.take(fam.mode[rows])
+        sector = np.maximum(sector_link, 0)
+        harm = rw * (
+            b.harm_usd * c.link_victimisation[sector] * vic + b.death_usd * c.link_death[sector]
+        )
+        at_port = np.where(port_link >= 0, at_port, -np.inf)
+        at_sector = np.where(sector_link >= 0, at_sector, -np.inf)
+        return at_port - wait_cost, at_sector - harm, harm
+
+    def move_along(self, rows: np.ndarray, asylum: np.ndarray, rw: np.ndarray):
+        """The best move along the border to another border city, and what it is worth.
+
+        Its value is the better of queueing or surrendering there, less the trip's time,
+        fare and risk-weighted harm.
+
+        Returns:
+            The link to take (-1: none) and its value (``-inf``: none).
+        """
+        m = self.model
+        fam, c, b, costs = m.families, m.corridor, m.behaviour, m.costs
+        along = self.along[fam.place[rows]]  # (n, K) links to other border cities, -1 padded
+        best = np.full(len(rows), -np.inf)
+        link = np.full(len(rows), -1, dtype=np.int64)
+        vic = costs.victimisation_by_mode.take(fam.mode[rows])
+        for k in range(along.shape[1]):
+            e = along[:, k]
+            ok = e >= 0
+            if not ok.any():
+                continue
+            safe = np.maximum(e, 0)
+            there = c.link_dst[safe]
+            queue, surrender, _ = self.crossing_options(rows, there, asylum, rw)
+            trip = (
+                b.value_of_time_usd * c.link_days[safe]
+                + c.link_cost[safe]
+                + rw * b.harm_usd * c.link_victimisation[safe] * vic
+            )
+            value = np.where(ok, np.maximum(queue, surrender) - trip, -np.inf)
+            better = value > best
+            best[better], link[better] = value[better], e[better]
+        return link, best
+
     def decide(self, rows: np.ndarray, t: int) -> None:
-        """At a border city: port queue, surrender, evade, asylum in Mexico, wait, go home."""
+        """The border decision: queue, surrender, evade, claim in Mexico, wait, home, or move.
+
+        Moving takes the family along the border to another border city, where it decides
+        again on arrival.
+        """
         if len(rows) == 0:
             return
         m = self.model
-        fam, c, b, rng, costs = m.families, m.corridor, m.behaviour, m.rng, m.costs
+        fam, b, rng, costs = m.families, m.behaviour, m.rng, m.costs
         m.decisions_taken += len(rows)
         city = fam.place[rows]
         port_link, sector_link = costs.port_link[city], costs.sector_link[city]
         rw = costs.risk_weight.take(fam.risk_class[rows])
-        informed = fam.informed[rows]
-        believed = m.journey.believed_release(rows)
-        claim = 0.5 + fam.claim[rows]
-        asylum = b.value_in_us_usd * believed * claim
-        port = np.maximum(port_link, 0)
-        wait = np.where(informed, self.port_wait[c.link_dst[port]], 0.0)
-        sector = np.maximum(sector_link, 0)
-        vic = costs.victimisation_by_mode.take(fam.mode[rows])
-        crossing_harm = rw * (
-            b.harm_usd * c.link_victimisation[sector] * vic + b.death_usd * c.link_death[sector]
-        )
+        claim = b.claim_floor + fam.claim[rows]
+        asylum = b.value_in_us_usd * m.journey.believed_release(rows) * claim
+        queue, surrender, harm = self.crossing_options(rows, city, asylum, rw)
+        move_link, move_value = self.move_along(rows, asylum, rw)
         utility = decisions.border_utilities(
-            asylum_value=asylum,
-            has_port=port_link >= 0,
-            has_sector=sector_link >= 0,
-            port_wait_cost=wait * (b.value_of_time_usd + rw * b.harm_usd * b.waiting_victimisation),
-            crossing_harm=crossing_harm,
+            queue_value=queue,
+            surrender_value=surrender,
+            crossing_harm=harm,
             evade_value=b.value_in_us_usd * b.evade_success,
-            evade_harm_factor=2,
+            evade_harm_factor=b.evade_harm_factor,
             evade_fee=np.where(fam.mode[rows] == MODE.SMUGGLER, b.smuggler_evade_fee_usd, 0.0),
             asylum_mx_value=b.value_asylum_mx_usd * claim,
-            shelter_share=0.5,
-            shelter_cost=7 * b.value_of_time_usd,
+            shelter_value=b.shelter_share * asylum - b.shelter_days * b.value_of_time_usd,
+            move_value=move_value,
         )
         choice = decisions.logit_choice(rng, utility, costs.asylum_scale)
         self.queue_at_ports(rows[choice == QUEUE], port_link[choice == QUEUE])
@@ -82,13 +161,16 @@ class Border:
         fam.money[payers] -= b.smuggler_evade_fee_usd
         m.ledger.add("smuggler_revenue_usd", b.smuggler_evade_fee_usd * len(payers))
         m.journey.start_links(rows[cross], sector_link[cross], t)
-        m.mexico.claim_asylum(rows[choice == ASYLUM_MX])
+        m.mexico.claim_asylum(rows[choice == ASYLUM_MX], t)
         # Wait in a shelter and think again in a week.
         w = rows[choice == SHELTER]
         fam.set_state(w, S.WAITING)
         fam.wait_reason[w] = WAIT.SHELTER
-        fam.schedule(w, t + 7)
+        fam.schedule(w, t + b.shelter_days)
         m.journey.go_home(rows[choice == HOME], t, S.GAVE_UP)
+        movers = choice == MOVE
+        m.ledger.add("border_moves", int(movers.sum()))
+        m.journey.start_links(rows[movers], move_link[movers], t)
 
     # ------------------------------------------------------------- metering
     def queue_at_ports(self, rows: np.ndarray, port_links: np.ndarray) -> None:
@@ -144,7 +226,7 @@ class Border:
         fam.set_state(gone, S.EVADED_US)
         self.reached_us(gone, t)
         m.ledger.add("evaded", len(gone))
-        m.information.observe_outcomes(fam.origin[gone], success=True)
+        m.information.observe_outcomes(fam.origin[gone], success=True, people=fam.size[gone])
         self.apprehend(rows[~away], t, at_port=False)
 
     def apprehend(self, rows: np.ndarray, t: int, *, at_port: bool) -> None:
@@ -197,11 +279,12 @@ class Border:
         r = rows[released]
         fam.set_state(r, S.RELEASED_US)
         m.ledger.add("us_releases", len(r))
-        m.information.observe_outcomes(fam.origin[r], success=True)
+        m.information.observe_outcomes(fam.origin[r], success=True, people=fam.size[r])
         mp = rows[mpp]
         fam.set_state(mp, S.RETURNED_MPP)
         fam.place[mp] = fam.border_city[mp]
         m.ledger.add("mpp_returns", len(mp))
+        m.ledger.add("mpp_returns_people", fam.size[mp].sum())
         m.information.observe_outcomes(fam.origin[mp], success=False)
         wait = 1 + rng.exponential(pol.mpp_mean_wait_days, len(mp)).astype(np.int64)
         fam.schedule(mp, t + wait)
@@ -219,11 +302,11 @@ class Border:
             return
         m = self.model
         fam, b = m.families, m.behaviour
-        granted = m.rng.random(len(rows)) < b.mpp_grant * (0.5 + fam.claim[rows])
+        granted = m.rng.random(len(rows)) < b.mpp_grant * (b.claim_floor + fam.claim[rows])
         g = rows[granted]
         fam.set_state(g, S.RELEASED_US)
         m.ledger.add("us_releases", len(g))
-        m.information.observe_outcomes(fam.origin[g], success=True)
+        m.information.observe_outcomes(fam.origin[g], success=True, people=fam.size[g])
         self.remove(rows[~granted])
 
     # -------------------------------------------------------------- waiting
@@ -247,7 +330,7 @@ class Border:
         quit_mpp = rows[give_up & mpp]
         how = (u[3][give_up & mpp] * 3).astype(int)
         journey.go_home(quit_mpp[how == 0], t, S.GAVE_UP)
-        m.mexico.claim_asylum(quit_mpp[how == 1])
+        m.mexico.claim_asylum(quit_mpp[how == 1], t)
         evade = quit_mpp[how == 2]
         sector_link = sector_links[fam.place[evade]]
         fam.evading[evade] = True
@@ -261,7 +344,7 @@ class Border:
         queued, uq = queued[stays], uq.compress(stays, axis=1)
         port = c.link_dst[fam.link[queued]]
         wait = self.port_wait[port]
-        switch = uq[3] < 0.1 * wait / (wait + b.queue_switch_days)
+        switch = uq[3] < b.queue_switch_ceiling * wait / (wait + b.queue_switch_days)
         movers = queued[switch]
         sector_link = sector_links[fam.place[movers]]
         ok = sector_link >= 0
@@ -284,6 +367,7 @@ class Border:
         reason = fam.wait_reason[waiting]
         metering = waiting[reason == WAIT.METERING]
         ledger.set("metering_queue", len(metering))
+        ledger.set("metering_queue_people", fam.size[metering].sum())
         ledger.set("shelter_waiting", int((reason == WAIT.SHELTER).sum()))
         cap = pol.holding_capacity[m.costs.us_side].sum()
         ledger.set("us_holding_capacity", cap if np.isfinite(cap) else np.nan)

@@ -1,10 +1,12 @@
 """Generalised costs and costs-to-go (ODD 7.4), and the route probabilities they give (7.5).
 
-Every family uses one of 18 variants (travel mode × informed × risk attitude). A link's
-generalised cost for a variant is time and money, plus risk-weighted harm and the believed
-cost of being stopped; a border city's exit cost is the cheaper way over (queueing at its port
-or crossing between ports). Costs-to-go are solved each day only for the variants whose costs
-changed; the logit route probabilities at every place follow from them.
+Every family uses one of 24 variants (travel mode × informed × risk attitude). A link's
+generalised cost for a variant is time and money, plus risk-weighted harm and the believed cost
+of being stopped; a border city's exit cost is the cheaper way over (queueing at its port or
+crossing between ports). Express families' routes end at a staging place instead, at the cost of
+the cheapest express road on from there (:mod:`migsim.smuggling`). Costs-to-go are solved each
+day only for the variants whose costs changed; the logit route probabilities at every place
+follow from them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from migsim.corridor import Corridor, Kind
 from migsim.families import TravelMode, plain
 from migsim.policies import PolicyState
 from migsim.scenario import Behaviour
+from migsim.smuggling import ExpressNetwork
 
 KIND, MODE = plain(Kind), plain(TravelMode)
 
@@ -56,26 +59,32 @@ class Costs:
         c, b = corridor, behaviour
         self.corridor, self.behaviour = c, b
         self.port_link, self.sector_link = links_at_border(c)
+        self.express = ExpressNetwork.build(
+            c, self.sector_link, b.express_km_per_day, smuggler_crossings
+        )
+        if smuggler_crossings is None and len(self.express.dropoffs):
+            smuggler_crossings = self.express.dropoffs
         self.us_side = c.of_kind("us_port", "us_sector")
         modes, informed, risk = decisions.variant_layout()
         self.variant_modes, self.variant_informed = modes, informed
         self.victimisation_by_mode = np.array(
-            [1.0, b.smuggled_victimisation, b.caravan_victimisation]
+            [1.0, b.smuggled_victimisation, b.caravan_victimisation, b.smuggled_victimisation]
         )
         self.risk_weight = np.asarray(b.risk_aversion, dtype=float)
         rw = self.risk_weight[risk]
         self.variant_rw = rw
         # Each link's days and fare by travel mode (smugglers pay their families' fares).
-        speed = np.array([1.0, 1.0, b.caravan_speed])
+        speed = np.array([1.0, 1.0, b.caravan_speed, 1.0])
         self.link_days = np.ceil(c.link_days[:, None] / speed[None, :]).astype(int)
-        smuggled = np.arange(3) == MODE.SMUGGLER
+        smuggled = np.isin(np.arange(4), [MODE.SMUGGLER, MODE.EXPRESS])
         self.link_fares = np.where(smuggled, 0.0, c.link_cost[:, None]).astype(np.float32)
         days = self.link_days[:, modes]
-        pays = (modes != MODE.SMUGGLER).astype(float)
+        by_smuggler = np.isin(modes, [MODE.SMUGGLER, MODE.EXPRESS])
+        pays = (~by_smuggler).astype(float)
         vic = self.victimisation_by_mode[modes]
         # A smuggler chooses a smuggled family's route: a day costs the smuggler its daily
         # outlay (safe houses, food, transport, payments to the groups controlling the road).
-        per_day = np.where(modes == MODE.SMUGGLER, b.smuggler_cost_per_day_usd, b.value_of_time_usd)
+        per_day = np.where(by_smuggler, b.smuggler_cost_per_day_usd, b.value_of_time_usd)
         self.time_and_money = per_day[None, :] * days + pays[None, :] * c.link_cost[:, None]
         self.harm = (
             b.harm_usd * c.link_victimisation[:, None] * vic[None, :]
@@ -86,6 +95,8 @@ class Costs:
         self.border = border
         self.exit_template = np.full((len(c.places), decisions.N_VARIANTS), np.inf)
         self.exit_template[self.us_side] = 0.0
+        self.express_columns = np.flatnonzero(modes == MODE.EXPRESS)
+        self.exit_template[np.ix_(self.us_side, self.express_columns)] = np.inf
         terminal = np.zeros(len(c.places), dtype=bool)
         terminal[border] = True
         self.routes = decisions.RouteGraph.build(c.out_links, c.link_dst, terminal)
@@ -97,6 +108,7 @@ class Costs:
         self.exit_port_dst = np.where(port_link >= 0, c.link_dst[self.exit_port_link], -1)
         # A smuggling network works its own crossings: smuggled families' routes end there.
         self.exit_closed = np.zeros((len(border), decisions.N_VARIANTS), dtype=bool)
+        self.exit_closed[:, self.express_columns] = True  # express routes end at staging
         if smuggler_crossings is not None:
             outside = ~np.isin(border, smuggler_crossings)
             self.exit_closed[np.ix_(outside, modes == MODE.SMUGGLER)] = True
@@ -105,6 +117,43 @@ class Costs:
             b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation
         ) * informed[None, :]
         self.solved: tuple[np.ndarray, np.ndarray] | None = None  # costs behind self.ctg
+
+    def stop_by_mode(self, policy: PolicyState) -> np.ndarray:
+        """Multiplier on the chance of being stopped in Mexico, by travel mode."""
+        smuggled = policy.smuggled_interdiction
+        return np.array([1.0, smuggled, self.behaviour.caravan_interdiction, smuggled])
+
+    def express_roads(
+        self, policy: PolicyState, belief: np.ndarray, risk_weight: float
+    ) -> np.ndarray:
+        """A smuggler's cost of each express road, shape (staging places, drop-offs), in USD.
+
+        Days at the smuggler's outlay, plus the risk-weighted believed interdiction on the road
+        (``belief``: stop chance at each place) and harm crossing into the drop-off's sector.
+        """
+        c, b, x = self.corridor, self.behaviour, self.express
+        link = x.sector_link
+        harm = (
+            b.harm_usd * c.link_victimisation[link] * b.smuggled_victimisation
+            + b.death_usd * c.link_death[link]
+        )
+        stops = (x.on_path * belief[None, None, :]).sum(axis=2) * policy.smuggled_interdiction
+        return b.smuggler_cost_per_day_usd * x.days + risk_weight * (
+            b.interdiction_usd * stops + harm[None, :]
+        )
+
+    def express_exits(self, policy: PolicyState, interdiction: np.ndarray) -> np.ndarray:
+        """Cost of the cheapest express road on from each staging place, (S, express columns).
+
+        Informed columns believe the rumours (``interdiction``), uninformed ones ordinary
+        conditions.
+        """
+        base = self.corridor.base_interdiction
+        out = np.empty((len(self.express.staging), len(self.express_columns)))
+        for k, col in enumerate(self.express_columns):
+            belief = interdiction if self.variant_informed[col] else base
+            out[:, k] = self.express_roads(policy, belief, self.variant_rw[col]).min(axis=1)
+        return out
 
     def update(self, policy: PolicyState, interdiction: np.ndarray, port_wait: np.ndarray):
         """Today's link costs and costs-to-go for every (mode, informed, risk) variant.
@@ -115,9 +164,7 @@ class Costs:
             port_wait: Expected metering wait (days) at each port.
         """
         c, b = self.corridor, self.behaviour
-        stop = np.array([1.0, policy.smuggled_interdiction, b.caravan_interdiction])[
-            self.variant_modes
-        ]
+        stop = self.stop_by_mode(policy)[self.variant_modes]
         believed = np.where(
             self.variant_informed[None, :],
             b.interdiction_usd * interdiction[c.link_dst][:, None],
@@ -138,6 +185,10 @@ class Costs:
         )
         by_sector = np.where(self.exit_sector, link_cost[self.exit_sector_link], np.inf)
         exit_cost[self.border] = np.where(self.exit_closed, np.inf, np.minimum(by_port, by_sector))
+        if self.express.runs:
+            exit_cost[np.ix_(self.express.staging, self.express_columns)] = self.express_exits(
+                policy, interdiction
+            )
         # Only variants whose costs changed since yesterday are solved again: uninformed
         # families' costs move only with the policy state, informed families' every day.
         first = self.solved is None
@@ -159,6 +210,8 @@ class Costs:
         start = None if first else self.ctg[:, cols]
         ctg = decisions.cost_to_go(self.routes, links, exit_cost[:, cols], start)
         self.ctg[:, cols] = ctg
+        if first:
+            self.first_ctg = self.ctg.copy()
         self.route_cumulative[:, :, cols] = decisions.route_probabilities(
             self.routes, links, ctg, b.choice_scale_usd
         )
@@ -166,3 +219,7 @@ class Costs:
     def cost_to_go(self, places: np.ndarray, variants: np.ndarray) -> np.ndarray:
         """Today's cost-to-go of families at ``places`` using ``variants``."""
         return self.ctg.take(decisions.cells(self.ctg, places, variants))
+
+    def first_cost_to_go(self, places: np.ndarray, variants: np.ndarray) -> np.ndarray:
+        """The cost-to-go on the run's first day (before any change in enforcement)."""
+        return self.first_ctg.take(decisions.cells(self.first_ctg, places, variants))

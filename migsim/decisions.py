@@ -8,7 +8,7 @@ Route choice is a multinomial logit over the links out of a family's place. The 
 link is ``-(c + g) / s``: ``c`` the link's generalised cost (time, money, victimisation and
 death risk, expected interdiction, in USD), ``g`` the perceived generalised cost-to-go from
 the link's end to the border, ``s`` a scale in USD. Families differ by travel mode, whether
-they are informed, and risk attitude (18 variants); the logit probabilities are computed once
+they are informed, and risk attitude (24 variants); the logit probabilities are computed once
 a day per place and variant, and each family draws one uniform number against them.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-N_VARIANTS = 18  # travel mode (3) × informed (2) × risk attitude (3)
+N_VARIANTS = 24  # travel mode (4) × informed (2) × risk attitude (3)
 
 
 def variant(mode: np.ndarray, informed: np.ndarray, risk_class: np.ndarray) -> np.ndarray:
@@ -37,52 +37,52 @@ def variant_layout() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 # The border decision's options, in the columns of :func:`border_utilities`.
-BORDER_OPTIONS = ("queue at port", "surrender", "evade", "asylum in Mexico", "shelter", "home")
-QUEUE, SURRENDER, EVADE, ASYLUM_MX, SHELTER, HOME = range(len(BORDER_OPTIONS))
+BORDER_OPTIONS = (
+    "queue at port", "surrender", "evade", "asylum in Mexico", "shelter", "home", "move along",
+)  # fmt: skip
+QUEUE, SURRENDER, EVADE, ASYLUM_MX, SHELTER, HOME, MOVE = range(len(BORDER_OPTIONS))
 
 
 def border_utilities(
     *,
-    asylum_value: np.ndarray,
-    has_port: np.ndarray,
-    has_sector: np.ndarray,
-    port_wait_cost: np.ndarray,
+    queue_value: np.ndarray,
+    surrender_value: np.ndarray,
     crossing_harm: np.ndarray,
     evade_value: float,
     evade_harm_factor: float,
     evade_fee: np.ndarray,
     asylum_mx_value: np.ndarray,
-    shelter_share: float,
-    shelter_cost: float,
+    shelter_value: np.ndarray,
+    move_value: np.ndarray,
 ) -> np.ndarray:
     """Utilities (USD) of the options at a border city, one row a family (``-inf``: none).
 
     Args:
-        asylum_value: Believed value of claiming asylum in the US.
-        has_port: Whether the city has a port.
-        has_sector: Whether it has a Border Patrol sector to cross into.
-        port_wait_cost: Cost of the expected metering wait at the port.
+        queue_value: Asylum at the port less the cost of its expected wait (``-inf``: no port).
+        surrender_value: Asylum after crossing between ports less its harm (``-inf``: none).
         crossing_harm: Risk-weighted harm of crossing between ports.
         evade_value: Value of evading Border Patrol (value in the US × chance it works).
         evade_harm_factor: Harm of evading as a multiple of crossing to surrender.
         evade_fee: A smuggler's extra fee to evade (0 for families without one).
         asylum_mx_value: Value of claiming asylum in Mexico.
-        shelter_share: Share of the asylum value kept by waiting a week in a shelter.
-        shelter_cost: Cost of that week.
+        shelter_value: Value of waiting in a shelter to think again.
+        move_value: Value of the best move along the border (``-inf``: none).
 
     Returns:
-        Shape (families, 6), columns in :data:`BORDER_OPTIONS` order.
+        Shape (families, 7), columns in :data:`BORDER_OPTIONS` order.
     """
+    can_cross = np.isfinite(surrender_value)
     return np.stack(
         [
-            np.where(has_port, asylum_value - port_wait_cost, -np.inf),
-            np.where(has_sector, asylum_value - crossing_harm, -np.inf),
+            queue_value,
+            surrender_value,
             np.where(
-                has_sector, evade_value - evade_harm_factor * crossing_harm - evade_fee, -np.inf
+                can_cross, evade_value - evade_harm_factor * crossing_harm - evade_fee, -np.inf
             ),
             asylum_mx_value,
-            shelter_share * asylum_value - shelter_cost,
-            np.zeros(len(asylum_value)),
+            shelter_value,
+            np.zeros(len(queue_value)),
+            move_value,
         ],
         axis=1,
     )

@@ -1,9 +1,11 @@
 """Leaving home (ODD 7.1–7.3, 7.11): the departure hazard, new families, setting off, going home.
 
-Origin communities send families at a daily rate set by push factors and by what they hear of
-the US (the pull); new families are drawn with their size, money, risk attitude, claim and
-contacts; a family setting off chooses how to travel (alone or with a smuggler; caravans are
-scheduled by the scenario); families back home may set off again after a drawn wait.
+Origin communities send families at a daily rate set by push factors, by what they believe of
+their chances in the US (learned from outcomes and announcements), and by the pull of their
+relatives abroad (:mod:`migsim.information`); new families are drawn with their size, adults,
+money, risk attitude, claim and contacts; a family setting off chooses how to travel (alone, or
+a smuggler's ordinary or express tier, :mod:`migsim.smuggling`; caravans are scheduled by the
+scenario); families back home may set off again after a drawn wait.
 """
 
 from __future__ import annotations
@@ -22,6 +24,25 @@ from migsim.policies import nearest
 
 S, MODE = plain(FamilyState), plain(TravelMode)
 CONTACTS_MEAN = 3.0  # relatives and friends who relay news, on average (assumed)
+
+
+def origin_diaspora(corridor, shares: np.ndarray, by_country: dict[str, float]) -> np.ndarray:
+    """People from each origin living in the US: its country's, by its share of departures.
+
+    Args:
+        corridor: The corridor (each origin's ``country``).
+        shares: Each place's share of first departures.
+        by_country: People born in each country living in the US, by country code.
+    """
+    country = np.array(
+        [corridor.graph.nodes[name].get("country") or "" for name in corridor.places], dtype=object
+    )
+    out = np.zeros(len(shares))
+    for code, people in by_country.items():
+        mine = (country == code) & (shares > 0)
+        if mine.any():
+            out[mine] = people * shares[mine] / shares[mine].sum()
+    return out
 
 
 class Departures:
@@ -49,6 +70,7 @@ class Departures:
             shares[place] = pop.origins[name].share
         shares /= shares.sum()
         self.origin_share = shares
+        self.diaspora = origin_diaspora(corridor, shares, pop.diaspora)
         self.base_daily = pop.families_per_year * shares / 365.0
         self.caravans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for caravan in pop.caravans:
@@ -59,21 +81,26 @@ class Departures:
                     f"{nearest(caravan.origin, corridor.names(self.origin_ids))}",
                     key="population.caravans",
                 )
-            first = (caravan.date - spec.start).days
+            first = (caravan.date - model.first_date).days
             per_day = np.diff(np.linspace(0, caravan.families, caravan.days + 1).round())
             for k, count in enumerate(per_day):
                 self.caravans[first + k].append((corridor.index[caravan.origin], int(count)))
         self.pull_today = np.ones(len(corridor.places))
 
     def pull(self) -> np.ndarray:
-        """Per-origin multiplier on departures from what origin communities hear."""
+        """Per-origin multiplier on departures from what origin communities hear.
+
+        The believed chance of staying in the US (learned from outcomes, less announcements)
+        against the prior, to the ``pull_elasticity``, on the share of the hazard that is not
+        push alone; times the pull of relatives abroad (saturating in their number).
+        """
         m = self.model
         b, info = m.behaviour, m.information
-        believed = info.release * (1 - m.policy.safe_third_country)
+        places = np.arange(len(self.origin_share))
+        believed = info.believed_release(places, True)
         odds = (np.maximum(believed, 1e-3) / b.release_prior) ** b.pull_elasticity
         pull = b.push_share + (1 - b.push_share) * odds
-        yearly = np.maximum(m.population.families_per_year * self.origin_share, 1.0)
-        return pull * (1 + b.network_effect * info.settled / yearly)
+        return pull * info.network_pull()
 
     def season(self) -> float:
         """Today's seasonal factor on departures (1 when the scenario has no season)."""
@@ -104,16 +131,19 @@ class Departures:
         """Add families leaving the given origins to the table; returns their rows."""
         m = self.model
         rng, pop, n = m.rng, m.population, len(origins)
-        size = 2 + rng.poisson(max(pop.family_size_mean - 2, 0), n)
+        size = np.minimum(2 + rng.poisson(max(pop.family_size_mean - 2, 0), n), 12)
+        children = rng.random(n) < pop.children_share
         contacts = np.minimum(rng.poisson(CONTACTS_MEAN, n), 100)
         relay = min(1.0, -np.log(1 - pop.informed_share) / CONTACTS_MEAN)
         return m.families.add(
             n,
             origin=origins,
-            size=np.minimum(size, 12),
-            children=rng.random(n) < pop.children_share,
+            size=size,
+            children=children,
+            # A family unit is one parent with children, two when four or more travel.
+            adults=np.where(children, 1 + (size >= 4), size),
             money=rng.lognormal(np.log(pop.money_median_usd), pop.money_spread, n),
-            risk_class=rng.choice(3, size=n, p=[0.3, 0.4, 0.3]),
+            risk_class=rng.choice(3, size=n, p=list(pop.risk_shares)),
             claim=rng.beta(2.0, 3.0, n),
             contacts=contacts,
             # Each contact relays news with the chance that makes the average informed
@@ -126,18 +156,21 @@ class Departures:
         if len(rows) == 0:
             return
         m = self.model
-        fam, rng, b, ledger = m.families, m.rng, m.behaviour, m.ledger
+        fam, rng, ledger = m.families, m.rng, m.ledger
         ledger.add("departures", len(rows))
         alone = rows[fam.mode[rows] != MODE.CARAVAN]
         m.decisions_taken += len(alone)
-        fee = b.smuggler_fee_usd * m.policy.smuggling_fee_multiplier
-        hire = alone[decisions.hire_smuggler(rng, fam.money[alone], fam.risk_class[alone], fee)]
-        if len(hire) > m.policy.smuggling_capacity:
-            hire = rng.choice(hire, size=int(m.policy.smuggling_capacity), replace=False)
-        fam.mode[hire] = MODE.SMUGGLER
-        fam.money[hire] -= fee
-        ledger.add("smuggler_revenue_usd", fee * len(hire))
-        ledger.add("smuggled_departures", len(hire))
+        modes, price = m.smuggling.choose_tiers(alone)
+        hired = np.flatnonzero(modes != MODE.ALONE)
+        if len(hired) > m.policy.smuggling_capacity:  # smugglers turn away the rest
+            kept = rng.choice(hired, size=int(m.policy.smuggling_capacity), replace=False)
+            turned = np.setdiff1d(hired, kept)
+            modes[turned], price[turned] = MODE.ALONE, 0.0
+        fam.mode[alone] = modes
+        fam.money[alone] -= price
+        ledger.add("smuggler_revenue_usd", price.sum())
+        ledger.add("smuggled_departures", int((modes != MODE.ALONE).sum()))
+        ledger.add("express_hires", int((modes == MODE.EXPRESS).sum()))
         fam.attempts[rows] += 1
         fam.weighed_mx[rows] = False  # a new journey: asylum in Mexico is weighed afresh
         fam.departed[rows] = t

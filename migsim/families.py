@@ -36,6 +36,7 @@ class FamilyState(IntEnum):
     EVADED_US = 12
     GAVE_UP = 13
     DIED = 14
+    SETTLED_MX = 15
 
     @property
     def label(self) -> str:
@@ -49,6 +50,7 @@ class TravelMode(IntEnum):
     ALONE = 0
     SMUGGLER = 1
     CARAVAN = 2
+    EXPRESS = 3  # a smuggler's express bus from a staging place to a drop-off crossing
 
 
 class WaitReason(IntEnum):
@@ -66,6 +68,7 @@ COLUMNS: dict[str, tuple[type, int]] = {
     "origin": (np.int16, -1),
     "size": (np.int8, 0),
     "children": (np.bool_, False),
+    "adults": (np.int8, 1),  # who pay a smuggler's fare (children travel free)
     "money": (np.float32, 0),
     "risk_class": (np.int8, 1),
     "claim": (np.float32, 0),
@@ -85,6 +88,9 @@ COLUMNS: dict[str, tuple[type, int]] = {
     "evading": (np.bool_, False),
     "weighed_mx": (np.bool_, False),  # has weighed asylum in Mexico on this journey
     "incidents": (np.int16, 0),
+    "express_to": (np.int16, -1),  # the drop-off crossing of an express bus being ridden
+    "boarded": (np.int32, -1),  # the day its express bus left the staging place
+    "comar_until": (np.int32, -1),  # the day COMAR decides a claim of asylum in Mexico
 }
 
 

@@ -64,15 +64,26 @@ class Journey:
         fam = m.families
         fam.wake[rows] = -1
         state = fam.state[rows]
-        self.arrive(rows[state == S.TRAVELLING], t)
+        travelling = rows[state == S.TRAVELLING]
+        by_bus = fam.link[travelling] < 0  # on an express bus, not a corridor link
+        m.smuggling.arrive(travelling[by_bus], t)
+        self.arrive(travelling[~by_bus], t)
+        # Claimants of asylum in Mexico whose decision came, or who move on first, go on
+        # from where they are, with the families whose stay ended.
+        moving_on = m.mexico.asylum_event(rows[state == S.ASYLUM_MX], t)
+        fam.set_state(moving_on, S.AT_PLACE)
         # Families who ended a stay, or arrived where there is no reason to stay, decide now:
-        # at a border city how to cross (with those whose shelter week is up), elsewhere
-        # whether to go on; those going on choose their next link with those leaving home.
-        due = np.concatenate([rows[state == S.AT_PLACE], self.ready_now])
+        # at a border city how to cross (with those whose shelter week is up), at a staging
+        # place express families board their bus, elsewhere families weigh whether to go on;
+        # those going on choose their next link with those leaving home.
+        due = np.concatenate([rows[state == S.AT_PLACE], self.ready_now, moving_on])
         self.ready_now = np.zeros(0, dtype=np.int64)
         at_border = m.corridor.kind[fam.place[due]] == KIND.BORDER_CITY
         m.border.decide(np.concatenate([due[at_border], rows[state == S.WAITING]]), t)
-        going = self.go_on_or_stay(due[~at_border])
+        due = due[~at_border]
+        boarding = (fam.mode[due] == MODE.EXPRESS) & m.smuggling.at_staging(fam.place[due])
+        m.smuggling.dispatch(due[boarding], t)
+        going = self.go_on_or_stay(due[~boarding], t)
         leaving = rows[state == S.AT_ORIGIN]
         m.departures.set_off(leaving, t)
         self.choose_route(np.concatenate([going, leaving]), t)
@@ -154,33 +165,35 @@ class Journey:
         learn = ~fam.informed[rows] & (rng.random(len(rows)) < m.behaviour.meet_informed)
         fam.informed[rows[learn]] = True
         days = decisions.geometric_days(rng, c.mean_stay_days[places])
+        # Express families wait at a staging place for the next bus.
+        boarding = (fam.mode[rows] == MODE.EXPRESS) & m.smuggling.at_staging(places)
+        days[boarding] = m.smuggling.next_dispatch(t) - t
         fam.set_state(rows, S.AT_PLACE)
         later = days > 0
         fam.schedule(rows[later], t + days[later])
         self.ready_now = np.concatenate([self.ready_now, rows[~later]])
 
     # ------------------------------------------------------- asylum in Mexico
-    def go_on_or_stay(self, rows: np.ndarray) -> np.ndarray:
+    def go_on_or_stay(self, rows: np.ndarray, t: int) -> np.ndarray:
         """Families at places in Mexico claim asylum there or go on; returns those going on.
 
         A family weighs asylum in Mexico once a journey, at the first Mexican city it stops
-        in (where most claims are made: Tapachula and the other southern cities).
+        in (where most claims are made: Tapachula and the other southern cities). Families who
+        paid a smuggler do not.
         """
         m = self.model
         fam = m.families
         first = (m.corridor.kind[fam.place[rows]] == KIND.CITY) & ~fam.weighed_mx[rows]
         fam.weighed_mx[rows[first]] = True
+        first &= ~np.isin(fam.mode[rows], [MODE.SMUGGLER, MODE.EXPRESS])
         stays = self.stay_in_mexico(rows, first)
-        m.mexico.claim_asylum(rows[stays])
+        m.mexico.claim_asylum(rows[stays], t)
         return rows[~stays]
 
     def believed_release(self, rows: np.ndarray) -> np.ndarray:
         """Each family's belief that reaching the US means being allowed to stay."""
-        m = self.model
-        fam, b = m.families, m.behaviour
-        informed = fam.informed[rows]
-        believed = np.where(informed, m.information.release[fam.origin[rows]], b.release_prior)
-        return believed * (1 - m.policy.safe_third_country * informed)
+        fam = self.model.families
+        return self.model.information.believed_release(fam.origin[rows], fam.informed[rows])
 
     def stay_in_mexico(self, rows: np.ndarray, in_city: np.ndarray) -> np.ndarray:
         """Whether families at a Mexican city claim asylum there instead of going on.
@@ -191,7 +204,7 @@ class Journey:
         m = self.model
         fam, b = m.families, m.behaviour
         u = m.rng.random(len(rows))
-        claim = 0.5 + fam.claim[rows]
+        claim = b.claim_floor + fam.claim[rows]
         go = b.value_in_us_usd * self.believed_release(rows) * claim - m.costs.cost_to_go(
             fam.place[rows], self.variants(rows)
         )

@@ -46,11 +46,14 @@ def _m(name: str, unit: str, meaning: str, **kw: str) -> Measure:
 DAILY: tuple[Measure, ...] = (
     _m("departures", "families", "all departures, including new attempts",
        summary="departures", outcome="total", monthly="sum"),
-    _m("first_departures", "families", "families setting off for the first time"),
+    _m("first_departures", "families", "families setting off for the first time",
+       summary="first departures", outcome="total"),
     _m("in_transit", "families", "on a road, train or river, or resting on the way", kind="stock"),
     _m("waiting_total", "families", "waiting in Mexican border cities", kind="stock"),
     _m("metering_queue", "families", "families waiting at ports", kind="stock",
        summary="peak metering queue", outcome="peak", monthly="last"),
+    _m("metering_queue_people", "people", "people waiting at ports", kind="stock",
+       monthly="last"),
     _m("mpp_waiting", "families", "families in Mexico", kind="stock",
        summary="peak waiting under MPP", outcome="peak", monthly="last"),
     _m("shelter_waiting", "families", "waiting in border-city shelters", kind="stock"),
@@ -73,6 +76,8 @@ DAILY: tuple[Measure, ...] = (
     _m("asylum_claims_mx", "families", "families claiming asylum in Mexico (COMAR)",
        summary="asylum claims in Mexico",
        outcome="total", monthly="sum"),
+    _m("asylum_claims_mx_people", "people", "people claiming asylum in Mexico (COMAR)",
+       summary="  in people", outcome="total", monthly="sum"),
     _m("us_apprehensions_families", "families", "families, between ports",
        summary="US Border Patrol apprehensions", outcome="total", monthly="sum"),
     _m("us_apprehensions_people", "people", "people in family units", summary="  in people",
@@ -88,6 +93,8 @@ DAILY: tuple[Measure, ...] = (
     _m("mpp_returns", "families", "families returned to Mexico to wait (MPP)",
        summary="returned to Mexico (MPP)",
        outcome="total", monthly="sum"),
+    _m("mpp_returns_people", "people", "people returned to Mexico to wait (MPP)",
+       monthly="sum"),
     _m("us_removals", "families", "families removed from the US",
        summary="removed from the US", outcome="total"),
     _m("evaded", "families", "families who evaded Border Patrol",
@@ -101,6 +108,15 @@ DAILY: tuple[Measure, ...] = (
        outcome="total"),
     _m("smuggled_departures", "families", "departures with a smuggler",
        summary="smuggled departures"),
+    _m("express_hires", "families", "families hiring a smuggler's express bus"),
+    _m("express_departures", "families", "families leaving staging places on express buses",
+       summary="express bus departures", outcome="total"),
+    _m("express_arrivals", "families", "families dropped off at the border by express buses"),
+    _m("comar_grants", "families", "families granted asylum in Mexico (COMAR)"),
+    _m("asylum_mx_moved_on", "families",
+       "claimants of asylum in Mexico moving on north, before or after COMAR decides",
+       summary="moved on after claiming in Mexico", outcome="total"),
+    _m("border_moves", "families", "families moving along the border to another border city"),
     _m("humanitarian_visas", "families", "humanitarian visas handed out at formal crossings"),
     _m("tariff_pct", "percent", "US tariff on Mexican imports", kind="stock"),
 )  # fmt: skip
@@ -119,7 +135,8 @@ PLACE: tuple[Measure, ...] = (
 
 # Figures of a whole run, computed from the results rather than recorded each day.
 RUN: tuple[Measure, ...] = (
-    _m("families_created", "families", "families that set off at least once",
+    _m("families_created", "families",
+       "families that set off at least once, those on the road at the start included",
        summary="families created", outcome="run"),
     _m("share_reaching_us", "share", "of families created", summary="share reaching the US",
        outcome="run"),
@@ -175,9 +192,10 @@ class Ledger:
         """Start a day with every daily figure at zero."""
         self.today = np.zeros(len(SERIES))
 
-    def close_day(self) -> None:
-        """File today's per-place figures."""
-        self.place_days.append(self.place_today)
+    def close_day(self, *, keep: bool = True) -> None:
+        """File today's per-place figures (``keep=False``: a day not recorded)."""
+        if keep:
+            self.place_days.append(self.place_today)
         self.place_today = np.zeros((len(PLACE_MEASURES), self.n_places))
 
     def place_cube(self, days: int) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from migsim import decisions
 from migsim.corridor import Kind
 from migsim.families import FamilyState, ServiceQueue, WaitReason, plain
 
@@ -32,6 +33,7 @@ class Mexico:
         c = model.corridor
         self.formal_crossing = (c.kind == KIND.CROSSING) & (c.group == "formal")
         self.detention = ServiceQueue()
+        self.visa_credit = 0.0  # visas of today's quota not yet handed out
 
     def interdict(self, rows: np.ndarray, places: np.ndarray, t: int) -> np.ndarray:
         """Mexican officers stop some families passing crossings and checkpoints.
@@ -42,17 +44,21 @@ class Mexico:
         if len(rows) == 0:
             return rows
         m = self.model
-        fam, c, pol, rng, b = m.families, m.corridor, m.policy, m.rng, m.behaviour
+        fam, c, pol, rng = m.families, m.corridor, m.policy, m.rng
         # Humanitarian visas are handed out at formal crossings, first come first served.
         formal = np.flatnonzero(self.formal_crossing[places])
         u_visa = rng.random(len(formal))
-        quota = int(pol.visa_quota)
-        if quota > 0 and len(formal):
+        # A fractional daily quota (a small run's share of the visas) carries over to the
+        # next families at a formal crossing, so no visa is lost to rounding.
+        self.visa_credit = min(self.visa_credit + pol.visa_quota, pol.visa_quota * 30)
+        quota = int(self.visa_credit) if len(formal) else 0
+        if quota > 0:
             chosen = formal[np.argsort(u_visa)[:quota]]
             fam.visa_until[rows[chosen]] = t + pol.visa_validity_days
+            self.visa_credit -= len(chosen)
             m.ledger.add("humanitarian_visas", len(chosen))
         mode = fam.mode[rows]
-        mult = np.array([1.0, pol.smuggled_interdiction, b.caravan_interdiction]).take(mode)
+        mult = m.costs.stop_by_mode(pol).take(mode)
         p = pol.interdiction[places] * mult * (fam.visa_until[rows] < t)
         u = rng.random((3, len(rows)))
         stopped = u[0] < p
@@ -105,9 +111,43 @@ class Mexico:
         m.ledger.add("deportations_people", fam.size[out].sum())
         m.journey.go_home(out, t, S.DEPORTED, days=2)
 
-    def claim_asylum(self, rows: np.ndarray) -> None:
-        """Families claim asylum in Mexico (COMAR) and settle there."""
-        fam = self.model.families
+    def claim_asylum(self, rows: np.ndarray, t: int) -> None:
+        """Families claim asylum in Mexico (COMAR) and wait where they are for the decision.
+
+        COMAR decides after ``1 + Exponential(comar_decision_days)`` days; while they wait,
+        families move on north with daily hazard ``comar_move_on`` (drawn once, as a
+        memoryless wait), and a family's event is whichever comes first.
+        """
+        m = self.model
+        fam, b, rng = m.families, m.behaviour, m.rng
         fam.set_state(rows, S.ASYLUM_MX)
         fam.wait_reason[rows] = WAIT.NONE
-        self.model.ledger.add("asylum_claims_mx", len(rows))
+        fam.weighed_mx[rows] = True  # one claim a journey
+        decided = t + 1 + rng.exponential(b.comar_decision_days, len(rows)).astype(np.int64)
+        fam.comar_until[rows] = decided
+        move_on = (
+            t
+            + 1
+            + decisions.geometric_days(rng, np.full(len(rows), 1 / max(b.comar_move_on, 1e-12) - 1))
+        )
+        fam.schedule(rows, np.minimum(decided, move_on) if b.comar_move_on > 0 else decided)
+        m.ledger.add("asylum_claims_mx", len(rows))
+        m.ledger.add("asylum_claims_mx_people", fam.size[rows].sum())
+
+    def asylum_event(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """Claimants whose decision came, or who move on first; returns those moving on.
+
+        A granted family settles in Mexico for good, though a share ``comar_granted_move_on``
+        still moves on north; a refused family moves on north.
+        """
+        m = self.model
+        fam, b = m.families, m.behaviour
+        decided = rows[fam.comar_until[rows] <= t]
+        granted = decided[m.rng.random(len(decided)) < b.comar_grant]
+        stays = granted[m.rng.random(len(granted)) >= b.comar_granted_move_on]
+        fam.set_state(stays, S.SETTLED_MX)
+        fam.comar_until[rows] = -1
+        m.ledger.add("comar_grants", len(granted))
+        going = np.setdiff1d(rows, stays, assume_unique=True)
+        m.ledger.add("asylum_mx_moved_on", len(going))
+        return going

@@ -40,6 +40,7 @@ from migsim.mexico import Mexico
 from migsim.policies import PolicyState
 from migsim.policies.tariff_threat import TariffThreat
 from migsim.scenario import Scenario, load_scenario
+from migsim.smuggling import Smuggling
 
 S = plain(FamilyState)
 
@@ -64,7 +65,8 @@ class MigrationModel(mesa.Model):
         information: Beliefs of informed families and origin communities.
         policy: Today's policy state.
         ledger: Today's figures and every day's per-place figures (:mod:`migsim.ledger`).
-        costs, departures, journey, mexico, border: The submodels.
+        costs, departures, smuggling, journey, mexico, border: The submodels.
+        clock: Days simulated, the spin-up included; ``day``: days recorded since ``start``.
         datacollector: Daily series (``get_model_vars_dataframe()``).
     """
 
@@ -96,9 +98,13 @@ class MigrationModel(mesa.Model):
         self.behaviour = scenario.behaviour
         self.population = population
         self.families = FamilyTable(capacity=max(1024, int(self.population.families_per_year)))
-        self.information = Information(self.corridor, self.behaviour, self.rng)
+        # The run starts ``spinup_days`` before ``start``; days before ``start`` are simulated
+        # but not recorded (a warm start). ``clock`` counts every simulated day, ``day`` the
+        # recorded ones.
+        self.first_date = scenario.start - dt.timedelta(days=scenario.spinup_days)
+        self.clock = 0
         self.day = 0
-        self.date = scenario.start
+        self.date = self.first_date
         n_places, n_links = len(self.corridor.places), len(self.corridor.links)
         self.ledger = Ledger(n_places)
         self.link_flows = np.zeros((max(scenario.days, 1), n_links), dtype=np.int32)
@@ -111,13 +117,21 @@ class MigrationModel(mesa.Model):
             self._setup_levers()
         except ValueError as exc:  # a place named by a lever is not in the corridor
             raise InputError(scenario.path or "scenario", str(exc), key="levers") from None
+        self.information = Information(
+            self.corridor, self.behaviour, self.rng, self.departures.diaspora
+        )
         self.costs = Costs(self.corridor, self.behaviour, self._smuggler_crossings())
+        self.smuggling = Smuggling(self)
         self.journey = Journey(self)
         self.mexico = Mexico(self)
         self.border = Border(self)
+        self._spare_flows = np.zeros(n_links, dtype=np.int32)  # link flows of spin-up days
         reporters = {name: _reader(name) for name in SERIES}
         reporters.update({f"state_{s.label}": _state_reader(s) for s in FamilyState})
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        for _ in range(scenario.spinup_days):
+            self._simulate_day(record=False)
+        self.families_at_start = self.families.n  # on the road or home again at ``start``
 
     # ----------------------------------------------------------------- set-up
     def _load_corridor(self) -> Corridor:
@@ -156,14 +170,22 @@ class MigrationModel(mesa.Model):
 
     # ----------------------------------------------------------------- the day
     def step(self) -> None:
-        """Simulate one day, in the order of docs/odd.md section 3."""
-        t = self.day
-        self.date = self.spec.start + dt.timedelta(days=t)
-        self.ledger.open_day()
-        if t >= len(self.link_flows):  # stepped past the scenario's days: keep recording
+        """Simulate and record one day, in the order of docs/odd.md section 3."""
+        if self.day >= len(self.link_flows):  # stepped past the scenario's days: keep going
             self.link_flows = np.concatenate([self.link_flows, np.zeros_like(self.link_flows)])
-        self.journey.flows_today = self.link_flows[t]
+        self._simulate_day(record=True)
+        self.datacollector.collect(self)
+        self.day += 1
+
+    def _simulate_day(self, *, record: bool) -> None:
+        """One day of the model; ``record`` files its figures (days of the spin-up do not)."""
+        t = self.clock
+        self.date = self.first_date + dt.timedelta(days=t)
+        self.ledger.open_day()
+        self._spare_flows[:] = 0
+        self.journey.flows_today = self.link_flows[self.day] if record else self._spare_flows
         self.policy = self._policy_for(self.date)
+        self.information.announce(self.policy.announced_cut())
         self.costs.update(self.policy, self.information.interdiction, self.border.port_wait)
         self.departures.depart(t)
         self.journey.process_events(t)
@@ -171,9 +193,8 @@ class MigrationModel(mesa.Model):
         self.mexico.deport(t)
         self.border.waiting_day(t)
         self.information.end_day()
-        self._record_day()
-        self.datacollector.collect(self)
-        self.day += 1
+        self._record_day(keep=record)
+        self.clock += 1
 
     def _policy_for(self, today: dt.date) -> PolicyState:
         self.ledger.set(
@@ -192,7 +213,7 @@ class MigrationModel(mesa.Model):
                 lever.apply(policy, self.corridor, today, level)
         return policy
 
-    def _record_day(self) -> None:
+    def _record_day(self, *, keep: bool) -> None:
         """The day's stocks: families by where they are, detention, custody."""
         counts, ledger = self.families.counts, self.ledger
         ledger.set("in_transit", counts[S.TRAVELLING] + counts[S.AT_PLACE])
@@ -203,7 +224,7 @@ class MigrationModel(mesa.Model):
         ledger.set("mx_detention_capacity", places if np.isfinite(places) else np.nan)
         ledger.set("us_holding", counts[S.APPREHENDED_US])
         self.border.record_day()
-        ledger.close_day()
+        ledger.close_day(keep=keep)
 
     # ------------------------------------------------------------ public API
     def _make_agents(self) -> None:

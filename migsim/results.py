@@ -8,7 +8,9 @@ Files written by :meth:`Results.write` (and ``migsim run``):
   border city, apprehensions per sector and port, …), non-zero values only;
 - ``link_flows.parquet``: tidy ``date, source, target, mode, families`` (families that set
   off along each link each day);
-- ``journey_days.npy``: days from setting off to first reaching the US, per family that did;
+- ``journey_days.npy``: days from setting off to first reaching the US, per family that did
+  during the recorded days; ``journeys.parquet``: the same with ``origin`` and ``mode``
+  (alone, smuggler, caravan, express);
 - ``summary.csv``: the end-of-run summary table; ``scenario.yaml``: the exact scenario run,
   whose corridor is copied beside it into ``corridor/`` so the folder is self-contained;
 - ``routes.png`` and ``series.png``, drawn by :mod:`migsim.viz.pictures` when asked.
@@ -33,7 +35,7 @@ import pandas as pd
 import yaml
 
 from migsim.corridor import LINK_MODES, PLACE_KINDS, Corridor, load_corridor
-from migsim.families import FamilyState
+from migsim.families import FamilyState, TravelMode
 from migsim.ledger import DAILY, PLACE_MEASURES, RUN, Measure
 from migsim.outfolder import write_folder
 
@@ -48,6 +50,7 @@ RUN_FILES: tuple[str, ...] = (
     "summary.csv",
     "scenario.yaml",
     "journey_days.npy",
+    "journeys.parquet",
     "corridor",
     "routes.png",
     "series.png",
@@ -55,6 +58,32 @@ RUN_FILES: tuple[str, ...] = (
     "animation.gif",
     "animation.mp4",
 )
+
+
+def journeys_of(model: mesa.Model) -> pd.DataFrame:
+    """Journeys that first reached the US during the recorded days (not the spin-up).
+
+    Returns:
+        One row a family: ``origin``, ``mode`` (its travel mode then), ``journey_days``, and
+        for express families ``from_staging_days`` (-1 for the others).
+    """
+    fam, c = model.families, model.corridor
+    n = fam.n
+    days = fam.journey_days[:n].astype(np.int64)
+    reached = fam.departed[:n].astype(np.int64) + days
+    spinup = model.clock - model.day
+    rows = np.flatnonzero((days >= 0) & (reached >= spinup))
+    modes = [m.name.lower() for m in TravelMode]
+    boarded = fam.boarded[rows].astype(np.int64)
+    return pd.DataFrame(
+        {
+            "origin": pd.Categorical.from_codes(fam.origin[rows], categories=c.places),
+            "mode": pd.Categorical.from_codes(fam.mode[rows], categories=modes),
+            "journey_days": days[rows],
+            # express families: days from leaving the staging place to reaching the US
+            "from_staging_days": np.where(boarded >= 0, reached[rows] - boarded, -1),
+        }
+    )
 
 
 @dataclass
@@ -66,7 +95,10 @@ class Results:
         place_series: Per-place daily measures (tidy).
         link_flows: Families setting off along each link each day (tidy).
         final_states: Families in each state at the end.
-        journey_days: Days from departure to reaching the US, for families that did.
+        journey_days: Days from departure to reaching the US, for families that did during the
+            recorded days.
+        journeys: The same journeys with each family's origin and travel mode (see
+            :func:`journeys_of`).
         scenario_yaml: The scenario that was run, as YAML.
         title: Scenario name and dates, for plots.
     """
@@ -81,6 +113,7 @@ class Results:
     title: str
     graph: nx.DiGraph | None = None
     model: mesa.Model | None = None
+    journeys: pd.DataFrame | None = None
 
     @classmethod
     def from_model(cls, model: mesa.Model) -> Results:
@@ -112,8 +145,7 @@ class Results:
                 "families": flows[d, e],
             }
         )
-        fam = model.families
-        journeys = fam.journey_days[: fam.n]
+        journeys = journeys_of(model)
         end = model.spec.start + dt.timedelta(days=max(days - 1, 0))
         title = f"{model.spec.name}: {model.spec.start:%d %b %Y} – {end:%d %b %Y}"
         return cls(
@@ -121,8 +153,9 @@ class Results:
             place_series=place_series,
             link_flows=link_flows,
             final_states=model.state_counts(),
-            journey_days=journeys[journeys >= 0].astype(int),
-            families_created=fam.n,
+            journey_days=journeys["journey_days"].to_numpy(),
+            families_created=model.families.n,
+            journeys=journeys,
             scenario_yaml=model.spec.to_yaml(corridor="corridor"),
             title=title,
             graph=c.graph,
@@ -152,6 +185,7 @@ class Results:
         corridor = load_corridor(folder / scenario["corridor"])
         states = {s.label: int(daily[f"state_{s.label}"].iloc[-1]) for s in S} if len(daily) else {}
         journeys = folder / "journey_days.npy"
+        by_mode = folder / "journeys.parquet"
         start, end = (daily.index[0], daily.index[-1]) if len(daily) else (None, None)
         title = (
             f"{scenario['name']}: {start:%d %b %Y} – {end:%d %b %Y}" if start else scenario["name"]
@@ -166,6 +200,7 @@ class Results:
             scenario_yaml=(folder / "scenario.yaml").read_text(encoding="utf-8"),
             title=title,
             graph=corridor.graph,
+            journeys=pd.read_parquet(by_mode) if by_mode.is_file() else None,
         )
 
     def link_totals(self) -> pd.DataFrame:
@@ -264,6 +299,8 @@ class Results:
             self.summary().to_csv(tmp / "summary.csv", index=False)
             (tmp / "scenario.yaml").write_text(self.scenario_yaml, encoding="utf-8")
             np.save(tmp / "journey_days.npy", self.journey_days)
+            if self.journeys is not None:
+                self.journeys.to_parquet(tmp / "journeys.parquet")
             if self.graph is not None:
                 Corridor(self.graph).write(tmp / "corridor")
             if pictures is not None:

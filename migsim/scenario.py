@@ -75,8 +75,9 @@ class Population(Strict):
         190_000,
         gt=0,
         le=MAX_FAMILIES_PER_YEAR,
-        description="first departures a year at the base hazard (FY2019: 473,682 family-unit "
-        "apprehensions of people / 2.5 people a family ≈ 190,000)",
+        description="first departures a year at the base hazard (Border Patrol family units, "
+        "October 2018 - May 2019: 332,915 people in 8 months, about 500,000 a year, at 2.6 "
+        "people a family ≈ 190,000)",
     )
     origins: dict[str, Origin] = Field(min_length=1)
     family_size_mean: float = Field(
@@ -104,6 +105,22 @@ class Population(Strict):
         "contacts (families with more contacts are likelier to)",
     )
     caravans: list[Caravan] = Field(default_factory=list)
+    diaspora: dict[str, float] = Field(
+        default_factory=dict,
+        description="people born in each origin country (ISO code, as in places.csv's "
+        "'country') living in the US at the start: the relatives whose pull saturates "
+        "(none: no pull from relatives)",
+    )
+    risk_shares: tuple[float, float, float] = Field(
+        (0.3, 0.4, 0.3), description="shares of bold, moderate and cautious families (assumed)"
+    )
+
+    @field_validator("risk_shares", mode="after")
+    @classmethod
+    def _shares_sum_to_one(cls, value: tuple[float, float, float]) -> tuple[float, ...]:
+        if min(value) < 0 or abs(sum(value) - 1) > 1e-6:
+            raise ValueError("three shares of at least 0 that add up to 1, e.g. [0.3, 0.4, 0.3]")
+        return value
 
 
 class Behaviour(Strict):
@@ -140,10 +157,35 @@ class Behaviour(Strict):
         description="a smuggler's cost of a day on the road per family, which sets the routes "
         "smuggled families take (facts: $7,000 fee, about $650 margin, over about 20 days)",
     )
+    express_fee_usd: float = Field(
+        4500,
+        ge=0,
+        description="an express bus fare per paying adult, children free (facts: $2,500 in "
+        "trucks to $7,000 or more on premium buses)",
+    )
+    express_km_per_day: float = Field(
+        900,
+        gt=0,
+        description="a non-stop express bus's road distance a day (facts: staging to the "
+        "border in about 72 hours)",
+    )
+    express_dispatch_days: int = Field(
+        3, ge=1, le=60, description="days between express buses from a staging place (assumed)"
+    )
+    price_pass_through: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of the rise in a smuggled route's cost since the start (more "
+        "enforcement on it) that smugglers add to their price (assumed)",
+    )
+    tier_choice_scale_usd: float = Field(
+        2000, gt=0, description="logit scale of choosing alone, smuggler or express (assumed)"
+    )
     smuggler_crossings: list[str] | None = Field(
         None,
-        description="border cities where smuggling networks take the families they smuggle; "
-        "their routes end there (default: any border city)",
+        description="border cities where smuggling networks take the families they smuggle "
+        "(default: the corridor's border cities of group 'dropoff', or any if none is)",
     )
     smuggled_interdiction: float = Field(0.35, ge=0, le=1)
     smuggled_victimisation: float = Field(0.3, ge=0, le=1)
@@ -171,10 +213,38 @@ class Behaviour(Strict):
         1.0, ge=0, description="departure response to perceived chance of staying in the US"
     )
     network_effect: float = Field(
-        1.0, ge=0, description="departure rise per year's worth of families settled in the US"
+        1.0,
+        ge=0,
+        description="pull of relatives abroad: departures rise towards 1 + network_effect "
+        "times a saturating share of the relatives abroad (concave in their number)",
+    )
+    network_saturation: float = Field(
+        1.0,
+        gt=0,
+        description="relatives abroad, as a multiple of the starting number, at which their "
+        "pull is half its ceiling (assumed)",
+    )
+    announcement_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="how far an announced cut in the chance of staying in the US lowers "
+        "beliefs at once, before its outcomes are heard (assumed)",
+    )
+    announcement_days: float = Field(
+        60, gt=0, description="days for an announcement's weight to fall by e (assumed)"
     )
     info_lag_days: int = Field(14, ge=0, description="days before news reaches others")
-    info_smoothing: float = Field(0.1, gt=0, le=1, description="weight of each day's news")
+    info_smoothing: float = Field(
+        0.1, gt=0, le=1, description="weight of each day's news of enforcement on the road"
+    )
+    release_smoothing: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="weight of each day's news of how families fared in the US: how fast "
+        "origin communities learn the chance of staying",
+    )
     info_noise: float = Field(0.3, ge=0, description="log-normal sigma of rumour distortion")
     meet_informed: float = Field(0.2, ge=0, le=1, description="chance of learning at a place")
     retry_hazard: float = Field(
@@ -202,6 +272,61 @@ class Behaviour(Strict):
         "chance 2 × removal_base × (1 − c)",
     )
     mpp_grant: float = Field(0.02, ge=0, le=1, description="MPP asylum grant rate at hearings")
+    comar_decision_days: float = Field(
+        120,
+        gt=0,
+        le=3650,
+        description="mean days from a claim of asylum in Mexico to COMAR's decision (facts: "
+        "months, a backlog of tens of thousands of files)",
+    )
+    comar_move_on: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="daily chance a family waiting for COMAR moves on north (facts: many "
+        "move on before or after the decision; assumed)",
+    )
+    comar_grant: float = Field(
+        0.6, ge=0, le=1, description="share of claims COMAR grants (assumed)"
+    )
+    comar_granted_move_on: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="share of families granted asylum in Mexico who still move on (assumed)",
+    )
+    mpp_value_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="value of claiming asylum where the US returns families to Mexico to "
+        "wait, as a share of the value elsewhere (informed families know where; assumed)",
+    )
+    claim_floor: float = Field(
+        0.5,
+        ge=0,
+        description="a claim of strength c counts 'claim_floor + c' times the value of asylum "
+        "(so the weakest claim counts half the average one; assumed)",
+    )
+    evade_harm_factor: float = Field(
+        2.0,
+        ge=0,
+        description="harm of evading Border Patrol as a multiple of crossing to surrender",
+    )
+    shelter_days: int = Field(7, ge=1, le=365, description="days a family waits in a shelter")
+    shelter_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of the value of asylum a family keeps by waiting in a shelter to "
+        "think again (assumed)",
+    )
+    queue_switch_ceiling: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="most queued families a day who give up the queue and cross between ports",
+    )
     us_port_capacity: float = Field(
         1000, gt=0, description="families a day a port processes without metering"
     )
@@ -223,6 +348,13 @@ class Scenario(Strict):
         1.0,
         gt=0,
         description="multiplier on the corridor's checkpoint capacities (set by at_scale)",
+    )
+    spinup_days: int = Field(
+        120,
+        ge=0,
+        le=3650,
+        description="days simulated before 'start', not recorded, so the corridor is in "
+        "motion on the first recorded day (warm start)",
     )
     path: Path | None = Field(None, exclude=True)
 

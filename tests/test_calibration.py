@@ -90,14 +90,20 @@ def test_journey_targets_read_a_table_of_days_by_mode():
     results = SimpleNamespace(
         daily=pd.DataFrame({"us_apprehensions_people": [1.0]}),
         place_series=pd.DataFrame({"measure": pd.Categorical(["us_apprehensions_people"])}),
-        journey_days=pd.DataFrame({"mode": modes, "days": [2, 4, 40, 50]}),
+        journeys=pd.DataFrame(
+            {
+                "mode": modes,
+                "journey_days": [9, 12, 40, 50],
+                "from_staging_days": [2, 4, -1, -1],
+            }
+        ),
     )
     found = measures_of(results)
     assert {"journey:express", "journey:caravan", "daily:us_apprehensions_people"} <= found
     labels = pd.Index(["median_days"])
     assert TARGETS["journey_express"].simulate(results, 1.0, labels).iloc[0] == 3.0
     assert TARGETS["journey_caravan"].simulate(results, 1.0, labels).iloc[0] == 40.0
-    results.journey_days = np.array([3, 4])  # days without modes: no journey target
+    results.journeys = None  # a run without the journeys table: no journey target
     assert TARGETS["journey_express"].simulate(results, 1.0, labels) is None
 
 
@@ -188,7 +194,12 @@ def test_a_history_of_another_calibration_is_refused(tmp_path, case):
         calibrate(config, out, workers=1, progress=False)
 
 
-def test_targets_the_model_does_not_write_are_skipped_with_a_note(tmp_path, case):
+def test_targets_the_model_does_not_write_are_skipped_with_a_note(tmp_path, case, monkeypatch):
+    import migsim.calibration.calibrate as calibrate
+
+    real = calibrate.available
+    # a model without express buses: its journey target is skipped, the rest fitted
+    monkeypatch.setattr(calibrate, "available", lambda *a: real(*a) - {"journey:express"})
     targets = {"apprehensions": {"weight": 1.0}, "journey_express": {"weight": 1.0}}
     (tmp_path / "observed").mkdir()
     shutil.copy(

@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from migsim.scenario import Population
 
@@ -42,12 +41,6 @@ def test_no_observed_file_has_a_date_after_may_2019():
     assert checked > 40
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the default families_per_year (migsim/scenario.py, Population) and the shipped "
-    "scenarios' comments derive it from the FY2019 total, which includes June - September "
-    "2019; docs/calibration.md gives a derivation from data up to May 2019",
-)
 def test_the_population_default_does_not_derive_from_later_figures():
     texts = [str(Population.model_fields["families_per_year"].description)]
     texts += [p.read_text() for p in (ROOT / "models").rglob("scenarios/*.yaml")]

@@ -78,7 +78,7 @@ CASES = [
     (_lever(lever="southern_border_enforcement", officers=6000), "mx_apprehensions", +1),
     (_lever(lever="southern_border_enforcement", officers=6000), "turned_back", +1),
     (_lever(lever="anti_smuggling", capacity_per_day=1), "smuggled_departures", -1),
-    (_lever(lever="anti_smuggling", fee_increase=1.0), "fee_per_smuggled", +1),
+    (_lever(lever="anti_smuggling", fee_increase=1.0), "smuggled_departures", -1),
     (_lever(lever="humanitarian_visas", visas_per_month=3000), "humanitarian_visas", +1),
     (_lever(lever="humanitarian_visas", visas_per_month=3000), "mx_apprehensions", -1),
     (_lever(lever="mexican_deportations", detention_places=5, deportations_per_day=0.3),

@@ -77,14 +77,11 @@ def test_shipped_scenarios_share_time_and_population(name):
 @pytest.mark.parametrize("name", ["baseline_2019", "june_2019_agreement", "no_enforcement"])
 def test_shipped_behaviour_carries_the_calibrated_values(name):
     b = shipped(name).behaviour
-    assert b.network_effect == round(calibrated("behaviour.network_effect"), 2)
     assert b.pull_elasticity == round(calibrated("behaviour.pull_elasticity"), 2)
     assert b.harm_usd == round(calibrated("behaviour.harm_usd"), -1)
     assert b.choice_scale_usd == round(calibrated("behaviour.choice_scale_usd"))
     assert b.asylum_choice_scale_usd == round(calibrated("behaviour.asylum_choice_scale_usd"))
-    assert b.smuggler_crossings == [
-        "Reynosa", "Matamoros", "Ciudad Juarez", "San Luis Rio Colorado"
-    ]  # fmt: skip
+    assert b.smuggler_crossings is None  # the corridor's drop-offs (places.csv)
     if name != "no_enforcement":  # deportations rounded to the app slider's step of 5
         (deportations,) = [lv for lv in shipped(name).levers if lv.name == "mexican_deportations"]
         median = calibrated("mexican_deportations.deportations_per_day")

@@ -12,7 +12,8 @@ in people) is *skipped* with a note, and switches on by itself once the model wr
 
 Model measures are read from a run's :class:`~migsim.results.Results`: a column of the daily
 frame (``daily:NAME``), a measure of the per-place frame (``place:NAME``), or the journeys
-(``journey:MODE``: ``journey_days`` as a table with ``mode`` and ``days`` columns).
+(``journey:MODE``: :attr:`Results.journeys`, days from staging for express buses, from home
+for the others).
 """
 
 from __future__ import annotations
@@ -255,10 +256,12 @@ def _sim_el_paso(results: Any, scale: float, labels: pd.Index) -> pd.Series | No
 
 def _sim_journey(mode: str):
     def simulate(results: Any, scale: float, labels: pd.Index) -> pd.Series | None:
-        journeys = results.journey_days
-        if not isinstance(journeys, pd.DataFrame) or not {"mode", "days"} <= set(journeys):
+        journeys = results.journeys
+        if journeys is None:
             return None
-        days = journeys.loc[journeys["mode"].astype(str) == mode, "days"]
+        # express buses are timed from the staging place, as the facts time them
+        column = "from_staging_days" if mode == "express" else "journey_days"
+        days = journeys.loc[journeys["mode"].astype(str) == mode, column]
         return pd.Series({"median_days": float(days.median()) if len(days) else 0.0})
 
     return simulate
@@ -406,9 +409,11 @@ def measures_of(results: Any) -> set[str]:
     ps = results.place_series["measure"]
     names = ps.cat.categories if hasattr(ps, "cat") else ps.unique()
     out |= {f"place:{m}" for m in names}
-    journeys = results.journey_days
-    if isinstance(journeys, pd.DataFrame) and {"mode", "days"} <= set(journeys):
-        out |= {f"journey:{m}" for m in journeys["mode"].astype(str).unique()}
+    journeys = getattr(results, "journeys", None)
+    if isinstance(journeys, pd.DataFrame) and "mode" in journeys:
+        modes = journeys["mode"]
+        names = modes.cat.categories if hasattr(modes, "cat") else modes.unique()
+        out |= {f"journey:{m}" for m in names}
     return out
 
 

@@ -66,6 +66,15 @@ class PolicyState:
     safe_third_country: float = 0.0
     departure_multiplier: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
+    def announced_cut(self) -> float:
+        """The cut in the chance of staying in the US that today's levers announce (0–1).
+
+        Families barred by the safe-third-country rule, and the largest share any crossing
+        returns to Mexico to wait: what the news says, not what families will meet.
+        """
+        mpp = float(self.mpp_share.max()) if len(self.mpp_share) else 0.0
+        return 1.0 - (1.0 - float(self.safe_third_country)) * (1.0 - mpp)
+
     @classmethod
     def ordinary(cls, corridor: Corridor) -> PolicyState:
         """Return the corridor's conditions with every lever off."""
