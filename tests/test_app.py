@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import re
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
 from migsim import app
 from migsim.agents import FamilyState
+from migsim.app import charts, instead, page, runs, watch
 from migsim.policies import LEVERS
 from migsim.viz.animation import families_on_the_move
 from migsim.viz.maps import MAP_EXTENT
@@ -81,7 +84,7 @@ def test_my_lever_settings_change_add_and_remove_levers():
 
 
 def test_classroom_runs_two_scenarios_on_the_same_seed():
-    room = app.Classroom("Baseline 2019", "Baseline 2019", seed=4, **SMALL)
+    room = watch.Classroom("Baseline 2019", "Baseline 2019", seed=4, **SMALL)
     assert len(room.runs) == 2
     for _ in range(SMALL["days"]):
         room.step()
@@ -94,18 +97,18 @@ def test_classroom_runs_two_scenarios_on_the_same_seed():
 
 
 def test_one_run_and_the_right_run_choices():
-    room = app.Classroom("No enforcement", app.ONE_RUN, **SMALL)
+    room = watch.Classroom("No enforcement", app.ONE_RUN, **SMALL)
     assert [run.choice for run in room.runs] == ["No enforcement"]
     settings = {**app.baseline_levels(), "safe_third_country.barred_share": 0.5}
-    room = app.Classroom("Baseline 2019", app.MY_SETTINGS, levers=settings, **SMALL)
+    room = watch.Classroom("Baseline 2019", app.MY_SETTINGS, levers=settings, **SMALL)
     assert room.runs[1].note == "Safe third country 0.5"
     assert room.runs[1].model.spec.name == app.MY_SETTINGS
     with pytest.raises(ValueError, match="unknown run"):
-        app.Classroom("Atlantis", **SMALL)
+        watch.Classroom("Atlantis", **SMALL)
 
 
 def test_show_from_may_runs_the_months_before_at_once():
-    room = app.Classroom(
+    room = watch.Classroom(
         "Baseline 2019",
         app.ONE_RUN,
         families_per_year=1000,
@@ -115,24 +118,81 @@ def test_show_from_may_runs_the_months_before_at_once():
 
 
 def test_pictures_are_pngs_of_the_expected_size():
-    room = app.Classroom(**SMALL)
+    room = watch.Classroom(**SMALL)
     for _ in range(8):
         room.step()
-    left = _image(app.map_png(room, 0))
-    right = _image(app.map_png(room, 1))
-    assert left.size == right.size == (576, 450)
+    left = _image(watch.map_png(room, 0))
+    right = _image(watch.map_png(room, 1))
+    assert left.size == right.size == (630, 500)
     assert np.asarray(left).std() > 20  # a picture, not a blank
-    drawer = app._live_map(str(room.runs[0].model.corridor.folder))
+    drawer = watch._live_map(str(room.runs[0].model.corridor.folder))
     assert drawer.drawn_places() == len(room.runs[0].model.corridor.places)
-    for which in app.SERIES_PLOTS:
-        figure = app.series_figure(room, which)
-        assert len(figure.axes[0].lines) >= 2
-        assert _image(app.png(figure)).size == (576, 360)
-    assert len(app.outcomes_figure(room).axes[0].patches) == 2 * len(app.OUTCOMES)
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    runner = runs.Runner(workers=0)
+    return runs.compare(
+        runner,
+        "Baseline 2019",
+        "June 2019 agreement",
+        families_per_year=3000,
+        seed=2,
+        seeds=2,
+        days=40,
+    )
+
+
+def test_a_comparison_holds_both_sides_over_the_seeds(comparison):
+    assert [side.choice for side in comparison.sides] == ["Baseline 2019", "June 2019 agreement"]
+    assert comparison.seeds == (2, 3)
+    for side in comparison.sides:
+        assert [o.spec.seed for o in side.outcomes] == [2, 3]
+        assert len(side.shown.daily) == 40
+        assert set(side.shown.headline) == {key for key, _, _ in runs.HEADLINES}
+        assert side.shown.departures >= side.shown.daily["first_departures"].sum() > 0
+    assert comparison.factor == pytest.approx(
+        app.preset("Baseline 2019").population.families_per_year / 3000
+    )
+    again = runs.compare(
+        runs.Runner(workers=0),
+        "Baseline 2019",
+        None,
+        families_per_year=3000,
+        seed=2,
+        seeds=1,
+        days=40,
+    )
+    pd.testing.assert_frame_equal(again.sides[0].shown.daily, comparison.sides[0].shown.daily)
+
+
+def test_charts_of_a_comparison_are_wide_pictures(comparison):
+    curves = _image(page.figure_png(charts.curves_figure(comparison)))
+    assert curves.size == (1280, 640)
+    assert np.asarray(curves.convert("L")).std() > 20
+    bars = charts.outcomes_figure(comparison)
+    assert len(bars.axes[0].patches) == 2 * len(charts.OUTCOMES)
+    html = page.card_html(comparison, "reached_us", "Reached the US", "families")
+    assert html.count("<tr>") == 3 and "Change" in html and "2019's numbers" in html
+
+
+def test_where_families_go_instead_is_counted_per_thousand_departures(comparison):
+    graph = page.corridor_graph()
+    table = instead.instead_table(comparison, graph)
+    assert 0 < len(table) <= instead.TABLE_ROWS
+    left = comparison.sides[0].shown
+    row = table.iloc[0]
+    assert row["left per 1,000"] == pytest.approx(row["left families"] * 1000 / left.departures)
+    changes = table["change per 1,000"].abs().to_numpy()
+    assert (np.diff(changes) <= 1e-9).all()  # most changed first
+    assert "<table" in page.table_html(table)
+    figure = instead.instead_map(comparison, graph)
+    assert "per 1,000 departures" in figure.axes[0].get_title()
+    plt.close(figure)
 
 
 def test_families_on_the_move_are_placed_on_the_map():
-    room = app.Classroom("Baseline 2019", app.ONE_RUN, families_per_year=20000, days=30)
+    room = watch.Classroom("Baseline 2019", app.ONE_RUN, families_per_year=20000, days=30)
     for _ in range(30):
         room.step()
     model = room.runs[0].model
@@ -147,18 +207,19 @@ def test_families_on_the_move_are_placed_on_the_map():
     np.testing.assert_array_equal(dots, again)  # the same families every time: no flicker
 
 
-def test_the_app_follows_mesas_convention():
-    assert callable(app.Page)
-    assert isinstance(app.model, app.Classroom)
-    assert len(app.components) == 6
-    for name, spec in app.model_params.items():
-        assert name in app.Classroom.__init__.__code__.co_varnames, name
-        if isinstance(spec, dict):
-            assert spec["type"] in ("Select", "SliderInt")
-    settings = app.LeverSettings()
-    assert settings.value == app.baseline_levels()
-    settings.set(app.levers_off())
-    assert settings.value == app.levers_off()
+def test_the_page_and_its_lessons():
+    assert callable(page.Page)
+    start = page.Choices().with_levers({})
+    assert start.settings == app.baseline_levels()
+    off = start.with_levers(app.levers_off())
+    assert off.settings == app.levers_off() and hash(off) != hash(start)
+    for index, (name, setup, notes) in enumerate(page.LESSONS):
+        page.apply_lesson(index)
+        now = page.choices.value
+        assert (now.left, now.right) == (setup["left"], setup["right"]) and name and notes
+        assert now.settings == {**app.baseline_levels(), **setup.get("levers", {})}
+    page.set_levers({"metering.families_per_day": 0})
+    assert page.choices.value.settings["metering.families_per_day"] == 0
 
 
 def test_capacities_scale_with_the_families():
@@ -177,8 +238,8 @@ def test_capacities_scale_with_the_families():
     full = [lever for lever in june_threat.response if lever.name == "isthmus_checkpoints"]
     assert isthmus[0].capacity_per_day == pytest.approx(full[0].capacity_per_day / 10)
     assert isthmus[0].interdiction == full[0].interdiction  # probabilities stay as they are
-    room = app.Classroom("June 2019 agreement", app.ONE_RUN, families_per_year=tenth, days=2)
+    room = watch.Classroom("June 2019 agreement", app.ONE_RUN, families_per_year=tenth, days=2)
     corridor = room.runs[0].model.corridor
     finite = np.isfinite(corridor.capacity_per_day)
-    fresh = app.load_corridor(corridor.folder).capacity_per_day
+    fresh = watch.load_corridor(corridor.folder).capacity_per_day
     np.testing.assert_allclose(corridor.capacity_per_day[finite], fresh[finite] / 10)

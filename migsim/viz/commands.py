@@ -1,7 +1,7 @@
 """Commands that draw and show runs: ``migsim map``, ``migsim animate`` and ``migsim app``.
 
 ``map`` and ``animate`` read a results folder written by ``migsim run`` and write a PNG, GIF or
-MP4 into it (or to ``--out``); ``app`` serves the teaching app (``migsim/app.py``) on this
+MP4 into it (or to ``--out``); ``app`` serves the teaching app (``migsim/app/``) on this
 computer, without reaching the internet.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from migsim.cliargs import positive_int
 from migsim.errors import InputError
 
-APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
+APP_FILE = Path(__file__).resolve().parent.parent / "app" / "page.py"
 DEFAULT_PORT = 8765
 
 
@@ -87,7 +87,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="open the teaching app in a web browser",
         description="Serve the teaching app on this computer and open it in the web browser: "
         "run the 2019 scenarios or your own lever settings, alone or two side by side on "
-        "the same seed, and watch families move. Nothing is downloaded. Stop it with Ctrl+C. "
+        "the same seed, and watch families move. Nothing is downloaded. Stop it with Ctrl+C "
+        "(or kill). "
         "docs/app.md is the guide.",
         epilog="example: migsim app --port 8765",
     )
@@ -192,7 +193,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
 
 def app_command(port: int, host: str = "127.0.0.1", *, open_browser: bool = True) -> list[str]:
-    """The command that serves the teaching app (a ``solara run`` of ``migsim/app.py``)."""
+    """The command that serves the teaching app (a ``solara run`` of ``migsim/app/page.py``)."""
     command = [
         sys.executable,
         "-m",
@@ -213,7 +214,13 @@ def app_command(port: int, host: str = "127.0.0.1", *, open_browser: bool = True
 
 def app_environment() -> dict[str, str]:
     """The environment the app is served in: no telemetry, nothing fetched from the internet."""
-    return {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg"}
+    return {
+        **os.environ,
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "SOLARA_THEME_SHOW_BANNER": "False",
+        "SOLARA_THEME_TITLE": "migsim",
+        "MPLBACKEND": "Agg",
+    }
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -229,15 +236,36 @@ def cmd_app(args: argparse.Namespace) -> int:
         return 2
     url = f"http://{args.host}:{args.port}"
     print(f"Serving the migsim teaching app at {url} (press Ctrl+C to stop).", flush=True)
+    # The server runs in a session of its own, with its worker processes: stopping this
+    # command (Ctrl+C, or kill) stops them all together.
     server = subprocess.Popen(
-        app_command(args.port, args.host, open_browser=not args.no_open), env=app_environment()
+        app_command(args.port, args.host, open_browser=not args.no_open),
+        env=app_environment(),
+        start_new_session=True,
     )
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         return server.wait()
     except KeyboardInterrupt:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_server(server: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop the app's server and every process it started (its session)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            server.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue

@@ -35,6 +35,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from migsim.viz.basemap import Extent, draw_basemap
+from migsim.viz.names import display_name
 
 if TYPE_CHECKING:
     from migsim.corridor import Corridor
@@ -46,7 +47,8 @@ FIGSIZE = (11.0, 8.2)
 DPI = 120
 MAX_WIDTH_PT = 8.0
 MAX_CIRCLE_AREA_PT2 = 1100.0
-LABEL_FONTSIZE = 7.0
+LABEL_FONTSIZE = 9.0
+LEGEND_FONTSIZE = 9.0
 BUSY_CITIES_LABELLED = 6
 LABEL_WEIGHT = 10.0  # cost of a label covering another; labels that cannot avoid it are left out
 
@@ -85,7 +87,7 @@ class NodeStyle:
 
 
 NODE_STYLES: dict[tuple[str, str], NodeStyle] = {
-    ("origin", ""): NodeStyle("origin", "s", 42, "#6a3d9a"),
+    ("origin", ""): NodeStyle("origin", "*", 120, "#00796b", "white", 6.6),
     ("crossing", "formal"): NodeStyle("formal crossing", "D", 26, "#3a3a3a"),
     ("crossing", "ford"): NodeStyle("river ford", "D", 24, "white", "#3a3a3a"),
     ("crossing", ""): NodeStyle("crossing", "D", 26, "#3a3a3a"),
@@ -177,6 +179,7 @@ def plot_flow_difference(
     path: str | Path | None = None,
     names: tuple[str, str] = ("a", "b"),
     enforcement: Enforcement | None = None,
+    unit: str = "families",
 ) -> Figure:
     """Map how link flows changed from run ``a`` to run ``b``.
 
@@ -193,6 +196,7 @@ def plot_flow_difference(
         names: How the two runs are called in the legend.
         enforcement: Places to mark where levers were in force (see ``plot_routes``); for a
             comparison, usually those of run ``b``.
+        unit: What the flows count, for the width key (e.g. "per 1,000 departures").
 
     Returns:
         The figure.
@@ -214,7 +218,7 @@ def plot_flow_difference(
         _draw_pairs(ax, positions, widths, colours, gid="links:change")
     _draw_nodes(ax, graph, positions)
     marks = _draw_enforcement(ax, graph, positions, enforcement)
-    _difference_legends(ax, graph, change_max, names, marks)
+    _difference_legends(ax, graph, change_max, names, marks, unit)
     busiest = flow_a.add(flow_b, fill_value=0.0)
     _label_places(ax, positions, _places_to_label(graph, busiest))
     return _finish(fig, path)
@@ -428,11 +432,45 @@ def _map_axes(title: str) -> tuple[Figure, Axes]:
     for axis, formatter in ((ax.xaxis, degrees_w), (ax.yaxis, degrees_n)):
         axis.set_major_locator(MultipleLocator(5))
         axis.set_major_formatter(formatter)
-    ax.tick_params(labelsize=7, length=2, colors="#555555")
+    ax.tick_params(labelsize=8, length=2, colors="#555555")
+    _name_regions(ax)
     if title:
         ax.set_title(title, fontsize=12)
     fig.draw_without_rendering()  # settle the layout so labels and keys can be placed
     return fig, ax
+
+
+# Countries, seas and the Isthmus, named faintly under everything else: (lon, lat, text, size,
+# rotation, italic).
+REGION_NAMES: tuple[tuple[float, float, str, float, float, bool], ...] = (
+    (-101.0, 32.2, "UNITED STATES", 11, 0, False),
+    (-103.5, 23.0, "MEXICO", 13, 0, False),
+    (-90.6, 16.3, "GUATEMALA", 8, 0, False),
+    (-87.3, 14.9, "HONDURAS", 8, 0, False),
+    (-89.2, 13.45, "EL SALVADOR", 7, 0, False),
+    (-92.5, 23.5, "Gulf of Mexico", 11, 0, True),
+    (-107.0, 16.0, "Pacific Ocean", 11, 0, True),
+    (-110.9, 27.0, "Gulf of California", 9, -48, True),
+    (-95.0, 17.25, "Isthmus of\nTehuantepec", 8, 0, True),
+)
+
+
+def _name_regions(ax: Axes) -> None:
+    """Name the countries, the seas and the Isthmus of Tehuantepec."""
+    for lon, lat, text, size, rotation, italic in REGION_NAMES:
+        ax.text(
+            lon,
+            lat,
+            text,
+            fontsize=size,
+            rotation=rotation,
+            style="italic" if italic else "normal",
+            color="#5b7fa3" if italic else "#8c8c8c",
+            ha="center",
+            va="center",
+            zorder=1.5,
+            clip_on=True,
+        )
 
 
 def _segments(
@@ -614,15 +652,16 @@ def _label_places(
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     for name in dict.fromkeys(names):
         x, y = ax.transData.transform(positions[name])
+        shown = display_name(name)
         cost, (dx, dy, ha, va, box) = _best_offset(
-            name, (x, y), scale, frame, boxes, weights, fontsize
+            shown, (x, y), scale, frame, boxes, weights, fontsize
         )
         if cost >= LABEL_WEIGHT:
             continue  # no room: it would cover another label, a key or leave the map
         boxes = np.vstack([boxes, box])
         weights = np.append(weights, LABEL_WEIGHT)
         ax.annotate(
-            name,
+            shown,
             xy=positions[name],
             xytext=(dx, dy),
             textcoords="offset points",
@@ -767,8 +806,8 @@ def _add_legend(ax: Axes, handles: list[Line2D], title: str, **kwargs: object) -
         handles,
         [h.get_label() for h in handles],
         title=title,
-        fontsize=7,
-        title_fontsize=7.5,
+        fontsize=LEGEND_FONTSIZE,
+        title_fontsize=LEGEND_FONTSIZE + 0.5,
         framealpha=0.92,
         edgecolor="#cccccc",
         alignment="left",
@@ -840,6 +879,7 @@ def _difference_legends(
     change_max: float,
     names: tuple[str, str],
     marks: list[Line2D] | None = None,
+    unit: str = "families",
 ) -> None:
     """Add the legends of the difference map: direction of change, places and a width key."""
     name_a, name_b = names
@@ -849,7 +889,7 @@ def _difference_legends(
         _line_handle(BACKGROUND_LINK_COLOUR, 1.0, "link (train dashed)"),
     ]
     widths = [
-        _line_handle("#555555", _linear_width(value, change_max), f"{value:,.0f} families")
+        _line_handle("#555555", _linear_width(value, change_max), f"{value:,.0f} {unit}")
         for value in _nice_values(change_max)
     ]
     _legend_row(
