@@ -168,7 +168,7 @@ def test_a_comparison_holds_both_sides_over_the_seeds(comparison):
 
 def test_charts_of_a_comparison_are_wide_pictures(comparison):
     curves = _image(page.figure_png(charts.curves_figure(comparison)))
-    assert curves.size == (1280, 640)
+    assert curves.size == (960, 560)
     assert np.asarray(curves.convert("L")).std() > 20
     bars = charts.outcomes_figure(comparison)
     assert len(bars.axes[0].patches) == 2 * len(charts.OUTCOMES)

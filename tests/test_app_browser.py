@@ -181,7 +181,7 @@ def test_the_lesson_at_projector_size(server, tmp_path):
 
             # A lesson: one lever, the Isthmus checkpoints, on the right.
             page.get_by_role("button", name="One lever: the Isthmus checkpoints").click()
-            expect(page.get_by_text("Lesson: One lever")).to_be_visible()
+            expect(page.get_by_text("Lesson — One lever")).to_be_visible()
             _wait_answer(page, band=True)
             shot("app_screenshot.png")
 

@@ -1,6 +1,7 @@
 """The app's charts of a comparison: whole-period curves with a band over seeds, and outcomes.
 
-Pictures are drawn for a projector (1280×720): wide, with 11 pt text or larger. Every count is
+Pictures are drawn for a projector (1280×720) at the width they are shown (960 pixels), so
+their 11 pt text stays 11 pt on the screen. Every count is
 of families in the runs, which are smaller than 2019; each curve's right-hand axis gives the
 same values in 2019's numbers (the factor is written on it).
 """
@@ -22,10 +23,10 @@ SIDES = ("Left", "Right")
 SIDE_COLOURS = ("#1f4e8c", "#c0392b")
 SIDE_LINES = ("-", "--")
 DPI = 100
-CURVES_SIZE = (12.8, 6.4)
-OUTCOMES_SIZE = (12.8, 3.2)
+CURVES_SIZE = (9.6, 5.6)
+OUTCOMES_SIZE = (9.6, 3.4)
 FONT = 11
-# The run starts with nobody on the road: the first weeks fill the corridor up.
+# A run that starts with nobody on the road fills the corridor up in its first weeks.
 SPIN_UP_DAYS = 45
 TARIFF_THREAT = dt.date(2019, 5, 30)
 
@@ -96,7 +97,7 @@ def curves_figure(comparison: Comparison, show_from: dt.date | None = None) -> F
         twin.tick_params(labelsize=FONT - 1, colors="#555555")
         ax.tick_params(labelsize=FONT)
         ax.grid(True, color="#e6e6e6", lw=0.7)
-        _mark_dates(ax, first[0], start)
+        _mark_dates(ax, first[0], start, empty_start=comparison.sides[0].shown.warm_days == 0)
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
         ax.set_xlim(start, first[-1])
@@ -112,10 +113,10 @@ def curves_figure(comparison: Comparison, show_from: dt.date | None = None) -> F
     return fig
 
 
-def _mark_dates(ax, first: pd.Timestamp, start: pd.Timestamp) -> None:
-    """Shade the weeks the run fills up from empty, and mark the tariff threat."""
+def _mark_dates(ax, first: pd.Timestamp, start: pd.Timestamp, *, empty_start: bool) -> None:
+    """Shade the weeks a run that starts empty fills up, and mark the tariff threat."""
     spin_end = pd.Timestamp(first) + pd.Timedelta(days=SPIN_UP_DAYS)
-    if spin_end > start:
+    if empty_start and spin_end > start:
         ax.axvspan(start, spin_end, color="#f1e4c3", alpha=0.6, lw=0, zorder=0)
         ax.text(
             start + (spin_end - start) / 2,
@@ -128,6 +129,16 @@ def _mark_dates(ax, first: pd.Timestamp, start: pd.Timestamp) -> None:
             color="#8a6d1f",
         )
     ax.axvline(pd.Timestamp(TARIFF_THREAT), color="#555555", lw=1, ls=":")
+    ax.text(
+        pd.Timestamp(TARIFF_THREAT),
+        0.97,
+        " tariff threat",
+        transform=ax.get_xaxis_transform(),
+        ha="left",
+        va="top",
+        fontsize=FONT - 2,
+        color="#555555",
+    )
 
 
 def outcomes_figure(comparison: Comparison) -> Figure:
@@ -167,7 +178,7 @@ def outcomes_figure(comparison: Comparison) -> Figure:
         fontsize=FONT + 1,
         loc="left",
     )
-    fig.legend(fontsize=FONT - 1, ncols=8, loc="outside lower center", frameon=False)
+    fig.legend(fontsize=FONT - 1, ncols=4, loc="outside lower center", frameon=False)
     return fig
 
 

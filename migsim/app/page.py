@@ -151,7 +151,9 @@ CSS = """
 .migsim-card .migsim-title { font-size: 16px; font-weight: 600; }
 .migsim-card .what { font-size: 12px; color: #555; line-height: 1.2; }
 .migsim-card table { font-size: 15px; border-collapse: collapse; }
-.migsim-card td { padding: 0 6px 0 0; }
+.migsim-card td { padding: 0 5px 0 0; white-space: nowrap; }
+.migsim-card td.num { text-align: right; }
+.migsim-card td.band { font-size: 11px; color: #555; line-height: 1.1; }
 .migsim-controls .v-input__slider .v-input__slot { flex-wrap: wrap; }
 .migsim-controls .v-input__slider .v-input__slot > .v-label {
     flex-basis: 100%; margin-bottom: 2px; font-weight: 500; color: rgba(0, 0, 0, 0.87);
@@ -194,37 +196,51 @@ def apply_lesson(index: int) -> None:
     lesson.set(index)
 
 
+def warm_note(comparison: Comparison) -> str:
+    """A word on how the runs start: warm (simulated before the first day) or empty."""
+    days = comparison.sides[0].shown.warm_days
+    if days:
+        return f" Each run starts warm: {days} days are simulated before 1 October 2018."
+    return " Each run starts empty: the first weeks (shaded) fill the roads."
+
+
 def fmt(value: float) -> str:
     """A count as shown on a card."""
     return f"{value:,.0f}"
 
 
+def short(value: float, sign: bool = False) -> str:
+    """A count in a few characters (15.6k), for a band's ends."""
+    text = f"{abs(value) / 1000:.1f}k" if abs(value) >= 1000 else f"{abs(value):.0f}"
+    return ("−" if value < 0 else "+" if sign and value > 0 else "") + text
+
+
 def card_html(comparison: Comparison, key: str, title: str, what: str) -> str:
-    """A headline card: each side's count (with its band) and the difference."""
+    """A headline card: each side's count with its band, and the change (right − left)."""
     rows = []
     values = []
     for k, side in enumerate(comparison.sides):
         counts = [o.headline[key] for o in side.outcomes]
         values.append(counts)
-        band = f" <small>({fmt(min(counts))}–{fmt(max(counts))})</small>" if len(counts) > 1 else ""
-        colour = SIDE_COLOURS[k]
+        band = f"{short(min(counts))}–{short(max(counts))}" if len(counts) > 1 else ""
         rows.append(
-            f"<tr><td style='color:{colour}'>{SIDES[k]}</td>"
-            f"<td><b>{fmt(counts[0])}</b>{band}</td></tr>"
+            f"<tr><td style='color:{SIDE_COLOURS[k]}'>{SIDES[k]}</td>"
+            f"<td class='num'><b>{fmt(counts[0])}</b></td><td class='band'>{band}</td></tr>"
         )
     if len(values) == 2:
         diffs = [b - a for a, b in zip(values[0], values[1], strict=True)]
         base = values[0][0]
-        share = f" ({diffs[0] / base:+.0%})" if base else ""
-        band = (
-            f" <small>({min(diffs):+,.0f} to {max(diffs):+,.0f})</small>" if len(diffs) > 1 else ""
+        share = f"{diffs[0] / base:+.0%}" if base else ""
+        band = f"{short(min(diffs), True)} to {short(max(diffs), True)}" if len(diffs) > 1 else ""
+        rows.append(
+            f"<tr><td>Change</td><td class='num'><b>{diffs[0]:+,.0f}</b></td>"
+            f"<td class='band'>{share}<br>{band}</td></tr>"
         )
-        rows.append(f"<tr><td>Change</td><td><b>{diffs[0]:+,.0f}</b>{share}{band}</td></tr>")
     in_2019 = values[0][0] * comparison.factor
     return (
-        f"<div class='migsim-title'>{title}</div><div class='what'>{what}</div>"
+        f"<div class='migsim-title' title='{what}'>{title}</div>"
         f"<table>{''.join(rows)}</table>"
-        f"<div class='what'>Left ≈ {in_2019:,.0f} in 2019's numbers</div>"
+        f"<div class='what'>{what}; left ≈ {in_2019:,.0f} in 2019's numbers</div>"
     )
 
 
@@ -566,7 +582,8 @@ def Main(key: Choices, task, early) -> None:
     """The answers: the newest comparison of the choices, or what is running."""
     if lesson.value >= 0:
         name, _, notes = LESSONS[lesson.value]
-        solara.Info(f"Lesson: {name}. {notes}")
+        end = " " if name.endswith("?") else ". "
+        solara.Info(f"Lesson — {name}{end}{notes}", dense=True)
     stale = False
     if task.finished and task.value is not None:
         comparison = task.value
@@ -590,7 +607,7 @@ def Main(key: Choices, task, early) -> None:
     solara.Text(
         f"The whole year, {seeds_text}, answered in {comparison.seconds:.1f} s{more}. "
         f"Counts are of families in the runs; ×{comparison.factor:.1f} gives 2019's "
-        "numbers.",
+        f"numbers.{warm_note(comparison)}",
         classes=["migsim-status"],
         style={"font-size": "13px"},
     )

@@ -91,6 +91,7 @@ class RunOutcome:
         links: Families setting off along each link over the run (``source, target, mode,
             families``).
         final_states: Families in each state on the last day.
+        warm_days: Days simulated before the first recorded day (0: the run starts empty).
         seconds: How long the run took in its worker.
     """
 
@@ -100,6 +101,7 @@ class RunOutcome:
     departures: float
     links: pd.DataFrame
     final_states: dict[str, int]
+    warm_days: int = 0
     seconds: float = 0.0
 
 
@@ -129,6 +131,7 @@ def run_outcome(spec: RunSpec) -> RunOutcome:
         departures=float(totals.get("departures", 0.0)),
         links=results.link_totals(),
         final_states=dict(results.final_states),
+        warm_days=int(getattr(scenario, "spinup_days", 0) or 0),
         seconds=time.perf_counter() - began,
     )
 
