@@ -118,26 +118,22 @@ def _mark_dates(ax, first: pd.Timestamp, start: pd.Timestamp, *, empty_start: bo
     spin_end = pd.Timestamp(first) + pd.Timedelta(days=SPIN_UP_DAYS)
     if empty_start and spin_end > start:
         ax.axvspan(start, spin_end, color="#f1e4c3", alpha=0.6, lw=0, zorder=0)
-        ax.text(
-            start + (spin_end - start) / 2,
-            0.97,
-            "filling\nup",
-            transform=ax.get_xaxis_transform(),
-            ha="center",
-            va="top",
-            fontsize=FONT - 2,
-            color="#8a6d1f",
-        )
+        _top_note(ax, start + (spin_end - start) / 2, "filling\nup", "center", "#8a6d1f")
     ax.axvline(pd.Timestamp(TARIFF_THREAT), color="#555555", lw=1, ls=":")
+    _top_note(ax, pd.Timestamp(TARIFF_THREAT), " tariff threat", "left", "#555555")
+
+
+def _top_note(ax, when: pd.Timestamp, text: str, ha: str, colour: str) -> None:
+    """A small note at the top of a panel, at a date."""
     ax.text(
-        pd.Timestamp(TARIFF_THREAT),
+        when,
         0.97,
-        " tariff threat",
+        text,
         transform=ax.get_xaxis_transform(),
-        ha="left",
+        ha=ha,
         va="top",
         fontsize=FONT - 2,
-        color="#555555",
+        color=colour,
     )
 
 

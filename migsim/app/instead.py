@@ -26,6 +26,8 @@ TABLE_KINDS = {
     "us_sector": "Border Patrol sector",
 }
 TABLE_ROWS = 12
+# Inches at the 100 dpi the app draws at: the width the map is shown at, 960 pixels.
+MAP_SIZE = (9.6, 7.6)
 
 
 def per_thousand(outcome: RunOutcome) -> pd.DataFrame:
@@ -75,14 +77,15 @@ def instead_table(comparison: Comparison, graph: nx.DiGraph) -> pd.DataFrame:
 def instead_map(comparison: Comparison, graph: nx.DiGraph, enforcement=None) -> Figure:
     """The difference map: link shares per 1,000 departures, right against left."""
     left, right = comparison.sides[:2]
-    names = (f"the left run ({left.choice})", f"the right run ({right.choice})")
+    names = ("the left run", "the right run")
     return plot_flow_difference(
         graph,
         per_thousand(left.shown),
         per_thousand(right.shown),
-        title="Where families travel instead: each link's share of departures, right "
-        "against left (per 1,000 departures)",
+        title="Where families travel instead (shares per 1,000 departures)\n"
+        f"{right.choice} (right) against {left.choice} (left)",
         names=names,
         enforcement=enforcement,
         unit="per 1,000 departures",
+        figsize=MAP_SIZE,
     )

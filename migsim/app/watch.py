@@ -171,7 +171,7 @@ def _shorten(text: str, width: int) -> str:
 @cache
 def _live_map(folder: str) -> LiveMap:
     """The map drawer of a corridor (its unchanging layers are drawn once per process)."""
-    return LiveMap(load_corridor(folder).graph, figsize=MAP_SIZE, dpi=IMAGE_DPI)
+    return LiveMap(load_corridor(folder).graph, figsize=MAP_SIZE, dpi=IMAGE_DPI, fontsize=7.5)
 
 
 def map_png(classroom: Classroom, index: int) -> bytes:

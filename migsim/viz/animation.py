@@ -514,12 +514,11 @@ def animate_run(
     fig = plt.figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     ax.set_title(results.title, fontsize=11)
-    fig.text(
-        0.01,
-        0.005,
+    # A figure-wide label, so the constrained layout keeps it clear of the map and inside.
+    fig.supxlabel(
         f"Link width: families setting off along it over the past {window_days} days; "
         "circles: families waiting.",
-        fontsize=7,
+        fontsize=8,
         color="#555555",
     )
     flow_map = FlowMap(ax, results.graph, flow_top=flow_top, waiting_top=waiting_top)

@@ -180,6 +180,7 @@ def plot_flow_difference(
     names: tuple[str, str] = ("a", "b"),
     enforcement: Enforcement | None = None,
     unit: str = "families",
+    figsize: tuple[float, float] = FIGSIZE,
 ) -> Figure:
     """Map how link flows changed from run ``a`` to run ``b``.
 
@@ -197,6 +198,8 @@ def plot_flow_difference(
         enforcement: Places to mark where levers were in force (see ``plot_routes``); for a
             comparison, usually those of run ``b``.
         unit: What the flows count, for the width key (e.g. "per 1,000 departures").
+        figsize: Size of the figure in inches (drawn at the size it is shown, text keeps its
+            size on the screen).
 
     Returns:
         The figure.
@@ -209,7 +212,7 @@ def plot_flow_difference(
     flow_b = _pair_flows(graph, flows_b)
     change = flow_b.sub(flow_a, fill_value=0.0)
     change = change[change != 0]
-    fig, ax = _map_axes(title)
+    fig, ax = _map_axes(title, figsize)
     _draw_all_links(ax, graph, positions)
     change_max = float(change.abs().max()) if len(change) else 0.0
     if change_max > 0:
@@ -423,9 +426,9 @@ def _places_to_label(graph: nx.DiGraph, flows: pd.Series) -> list[str]:
 # --- drawing ----------------------------------------------------------------------------------
 
 
-def _map_axes(title: str) -> tuple[Figure, Axes]:
+def _map_axes(title: str, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
     """Create a figure with one map axes over the base map."""
-    fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     draw_basemap(ax, extent=MAP_EXTENT)
     degrees_w = FuncFormatter(lambda v, _: f"{abs(v):.0f}°{'W' if v < 0 else 'E'}")
     degrees_n = FuncFormatter(lambda v, _: f"{abs(v):.0f}°{'N' if v >= 0 else 'S'}")
@@ -892,10 +895,11 @@ def _difference_legends(
         _line_handle("#555555", _linear_width(value, change_max), f"{value:,.0f} {unit}")
         for value in _nice_values(change_max)
     ]
+    title = "Change in families" if unit == "families" else f"Change, {unit}"
     _legend_row(
         ax,
         [
-            (change + _place_handles(graph) + (marks or []), "Change in families", {}),
+            (change + _place_handles(graph) + (marks or []), title, {"ncols": 2}),
             (widths, "Size of change", {}),
         ],
     )

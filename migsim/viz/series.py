@@ -79,7 +79,7 @@ COLOURS = {
     "in_transit": "#7f7f7f",
     "gave_up": "#bcbd22",
     "mx_apprehensions": "#d62728",
-    "deportations": "#8c564b",
+    "deportations": "#111111",
     "asylum_claims_mx": "#2ca02c",
     "metering_queue": "#9467bd",
     "mpp_waiting": "#e377c2",
@@ -99,7 +99,12 @@ COLOURS = {
     "smuggler_revenue_usd": "#8c6d31",
 }
 
-DASHED = frozenset({"us_holding_capacity", "mx_detention_capacity", "waiting_total"})
+DASHED = frozenset(
+    {"us_holding_capacity", "mx_detention_capacity", "waiting_total", "deportations"}
+)
+# Lines drawn wider, so that a line that follows them closely (Mexico deports about as many
+# families as it apprehends) is seen on top of them rather than hiding them.
+WIDE = frozenset({"mx_apprehensions"})
 
 
 @dataclass(frozen=True)
@@ -194,7 +199,7 @@ def plot_series(
         fig.suptitle(title, fontsize=13)
     fig.supxlabel(
         f"Daily counts are {ROLLING_DAYS}-day rolling means; stocks are end-of-day values.",
-        fontsize=8,
+        fontsize=9.5,
         color="#666666",
     )
     if path is not None:
@@ -213,14 +218,14 @@ def _smooth(daily: pd.DataFrame) -> pd.DataFrame:
 
 def _draw_panel(ax: Axes, panel: Panel, data: pd.DataFrame) -> None:
     """Draw one panel's columns, with a second axis when the panel has one."""
-    ax.set_title(panel.title, fontsize=10.5, loc="left")
+    ax.set_title(panel.title, fontsize=12, loc="left")
     ax.grid(True, color="#e6e6e6", linewidth=0.6)
     ax.set_axisbelow(True)
     _style_value_axis(ax)
     handles = _draw_lines(ax, data, panel.left)
     axes = [ax] if handles else []
     if handles:
-        ax.set_ylabel(panel.left_label, fontsize=8.5)
+        ax.set_ylabel(panel.left_label, fontsize=10)
     else:
         ax.set_yticks([])
     if any(column in data.columns for column in panel.right):
@@ -228,7 +233,7 @@ def _draw_panel(ax: Axes, panel: Panel, data: pd.DataFrame) -> None:
         _style_value_axis(twin)
         suffix = " (right axis)" if handles else ""
         handles += _draw_lines(twin, data, panel.right, alpha=0.75, suffix=suffix)
-        twin.set_ylabel(panel.right_label, fontsize=8.5)
+        twin.set_ylabel(panel.right_label, fontsize=10)
         axes.append(twin)
     if not handles:
         ax.text(0.5, 0.5, "not recorded", transform=ax.transAxes, ha="center", color="#888888")
@@ -237,29 +242,18 @@ def _draw_panel(ax: Axes, panel: Panel, data: pd.DataFrame) -> None:
     rows = math.ceil(len(handles) / columns)
     for each in axes:
         _leave_room_for_legend(each, rows)
-    axes[-1].legend(handles=handles, fontsize=7.5, loc="upper left", ncols=columns, framealpha=0.9)
+    axes[-1].legend(handles=handles, fontsize=9, loc="upper left", ncols=columns, framealpha=0.9)
 
 
 def _note_revenue(ax: Axes, revenue: pd.Series) -> None:
-    """Write the smugglers' takings over the run (the sum of the daily revenue) in a corner."""
+    """Write the smugglers' takings over the run (the sum of the daily revenue) by the title."""
     total = float(revenue.sum(skipna=True))
-    ax.text(
-        0.98,
-        0.97,
-        f"smuggler revenue over the run\nUS$ {_compact(total)}",
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=7.5,
-        color="#5c4a1e",
-        bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "#cccccc"},
-        zorder=5,
-    )
+    ax.set_title(f"smugglers took US$ {_compact(total)}", loc="right", fontsize=10, color="#5c4a1e")
 
 
 def _style_value_axis(ax: Axes) -> None:
-    """Use small tick labels and compact numbers (12k, 1.5M) on a value axis."""
-    ax.tick_params(labelsize=8)
+    """Use compact numbers (12k, 1.5M) on a value axis."""
+    ax.tick_params(labelsize=9.5)
     ax.yaxis.set_major_formatter(FuncFormatter(_compact))
 
 
@@ -290,7 +284,7 @@ def _draw_lines(
             data[column],
             color=COLOURS.get(column),
             linestyle="--" if column in DASHED else "-",
-            linewidth=1.4,
+            linewidth=3.0 if column in WIDE else 1.6,
             alpha=alpha,
             label=label,
         )
@@ -299,8 +293,10 @@ def _draw_lines(
 
 
 def _compact(value: float, _position: float | None = None) -> str:
-    """Format an axis number briefly: 950, 12k, 1.5M."""
+    """Format an axis number briefly: 950, 12k, 1.5M, 1.64bn."""
     magnitude = abs(value)
+    if magnitude >= 1e9:
+        return f"{value / 1e9:.3g}bn"
     if magnitude >= 1e6:
         return f"{value / 1e6:.3g}M"
     if magnitude >= 1e3:
