@@ -285,3 +285,19 @@ def test_forecast_runs_scenarios_under_posterior_draws(tmp_path, case):
     assert str(bands.index[-1]) == "2019-06"
     write_forecast(runs, tmp_path / "forecast")
     assert (tmp_path / "forecast" / "forecast.md").is_file()
+
+
+def test_forecast_assumptions_reach_only_scenarios_with_the_lever():
+    from migsim.calibration.forecast import has_lever
+    from migsim.scenario import load_scenario
+
+    shipped = TESTS.parent / "models/northern_triangle_2019/scenarios"
+    agreement = load_scenario(shipped / "june_2019_agreement.yaml")
+    baseline = load_scenario(shipped / "baseline_2019.yaml")
+    assert has_lever(agreement, "safe_third_country.barred_share")
+    assert has_lever(agreement, "anti_smuggling.fee_increase")  # inside the tariff response
+    assert not has_lever(baseline, "safe_third_country.barred_share")
+    assert not has_lever(baseline, "anti_smuggling.fee_increase")
+    config = load_config(TESTS.parent / "models/northern_triangle_2019/calibration.yaml")
+    low, high = config.forecast.assumptions["safe_third_country.barred_share"]
+    assert 0 < low < 0.5 < high < 1

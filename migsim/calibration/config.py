@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from migsim.errors import InputError, read_yaml_mapping
 from migsim.scenario import Scenario, load_scenario
@@ -94,6 +94,24 @@ class Report(_Strict):
     )
 
 
+class ForecastSettings(_Strict):
+    """Structural assumptions the forecast sweeps: each run draws each one uniformly."""
+
+    assumptions: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="lever or behaviour parameter (lever.name) -> [low, high]: drawn uniformly "
+        "for every forecast run, in the scenarios that have that lever",
+    )
+
+    @field_validator("assumptions", mode="after")
+    @classmethod
+    def _ordered(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, (low, high) in value.items():
+            if not low <= high:
+                raise ValueError(f"{name}: [low, high] with low <= high (got [{low}, {high}])")
+        return value
+
+
 class CalibrationConfig(_Strict):
     """A calibration: a scenario, priors, targets, the distance and the budget."""
 
@@ -117,6 +135,7 @@ class CalibrationConfig(_Strict):
     )
     observed: Observed = Field(default_factory=Observed)
     report: Report = Field(default_factory=Report)
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     path: Path | None = Field(None, exclude=True)
 
     def _base(self) -> Path:

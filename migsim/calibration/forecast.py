@@ -70,6 +70,17 @@ def read_posterior(calibrated: Path, config: CalibrationConfig) -> pd.DataFrame:
     return frame[[*config.parameters, "weight"]]
 
 
+def has_lever(scenario: Any, address: str) -> bool:
+    """Whether a scenario has the lever a parameter address names (responses included)."""
+    name = address.partition(".")[0]
+    for lever in scenario.levers:
+        if lever.name == name:
+            return True
+        if any(r.name == name for r in getattr(lever, "response", [])):
+            return True
+    return False
+
+
 def _forecast_run(task: dict[str, Any]) -> dict[str, Any]:
     """One forecast run (in a worker): monthly measures at full scale."""
     from migsim.outcomes import monthly
@@ -79,6 +90,7 @@ def _forecast_run(task: dict[str, Any]) -> dict[str, Any]:
     return {
         "key": task["key"],
         "values": task["values"],
+        "assumed": task.get("assumed", {}),
         "seed": task["seed"],
         "monthly": {m: {str(k): float(v) for k, v in table[m].items()} for m in MEASURES},
     }
@@ -119,13 +131,19 @@ def forecast(
         scenario.path = Path(path)
         fingerprint = hashlib.sha256(scenario.to_yaml().encode()).hexdigest()[:10]
         tasks = []
+        swept = {a: r for a, r in config.forecast.assumptions.items() if has_lever(scenario, a)}
         for i, row in enumerate(draws):
             values = {n: config.parameters[n].value(posterior.iloc[row][n]) for n in names}
+            # The agreement's uncalibrated assumptions, one uniform draw each a run.
+            assumed = {a: float(rng.uniform(low, high)) for a, (low, high) in swept.items()}
             key = hashlib.sha256(
-                json.dumps([fingerprint, values, i, config.scale], sort_keys=True).encode()
+                json.dumps([fingerprint, values, assumed, i, config.scale], sort_keys=True).encode()
             ).hexdigest()[:16]
-            tasks.append({"key": key, "scenario": scenario, "values": values,
-                          "seed": config.seed + i, "scale": config.scale})  # fmt: skip
+            run_scenario = scenario.with_parameters(assumed) if assumed else scenario
+            run_scenario.path = scenario.path
+            tasks.append({"key": key, "scenario": run_scenario, "values": values,
+                          "assumed": assumed, "seed": config.seed + i,
+                          "scale": config.scale})  # fmt: skip
         done = {}
         todo = []
         for task in tasks:

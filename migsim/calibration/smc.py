@@ -141,7 +141,8 @@ def sampler(workers: int | None, dask: str | None, progress: bool) -> Iterator[A
 def fingerprint(config: CalibrationConfig, simulator: Simulator) -> str:
     """A hash of what the history's particles depend on (not the stopping rules)."""
     settings = config.model_dump(
-        mode="json", exclude={"generations", "max_simulations", "min_acceptance_rate", "report"}
+        mode="json",
+        exclude={"generations", "max_simulations", "min_acceptance_rate", "report", "forecast"},
     )
     observed = {k: v.round(6).tolist() for k, v in simulator.observed.values.items()}
     text = json.dumps([settings, observed, simulator.scenario.to_yaml()], sort_keys=True)
