@@ -561,3 +561,31 @@ def test_a_damaged_part_file_is_run_again_with_a_note(pool_sweep, tmp_path, caps
     err = capsys.readouterr().err
     assert err.startswith(f"migsim: note: {part} cannot be read (") and err.count("\n") == 1
     assert err.endswith("its runs will be run again\n")
+
+
+def test_lever_shares_off_in_turn_and_alone():
+    import numpy as np
+    import pandas as pd
+
+    from migsim.experiments.attribution import lever_shares
+
+    rng = np.random.default_rng(1)
+    seeds = 30
+    noise = rng.normal(0, 5, seeds)
+    base = 1000 + noise
+    # lever a cuts 60, lever b cuts 40, together 100 (no interaction)
+    totals = pd.DataFrame(
+        {
+            "baseline": base,
+            "agreement": base - 100 + rng.normal(0, 2, seeds),
+            "without_a": base - 40,
+            "without_b": base - 60,
+            "only_a": base - 60,
+            "only_b": base - 40,
+        }
+    )
+    shares = lever_shares(totals).set_index("lever")
+    assert shares.loc["a", "share_off"] == pytest.approx(0.6, abs=0.05)
+    assert shares.loc["b", "share_alone"] == pytest.approx(0.4, abs=0.05)
+    assert shares.loc["a", "share_off_p05"] < 0.6 < shares.loc["a", "share_off_p95"]
+    assert shares.attrs["effect"] == pytest.approx(-100, abs=3)

@@ -1,4 +1,4 @@
-"""The ``migsim experiment run|report`` and ``migsim compare`` commands."""
+"""The ``migsim experiment run|report|attribute`` and ``migsim compare`` commands."""
 
 from __future__ import annotations
 
@@ -94,6 +94,20 @@ def cmd_experiment_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_experiment_attribute(args: argparse.Namespace) -> int:
+    """Print each lever's share of a package's effect, from an attribution experiment."""
+    from migsim.experiments.attribution import format_shares, lever_shares, window_totals
+    from migsim.experiments.store import read_results
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise InputError(folder, "folder not found; give the --out folder of an experiment")
+    table, _ = read_results(folder)
+    totals = window_totals(table, args.measure, args.first, args.last)
+    print(format_shares(lever_shares(totals), args.measure, args.first, args.last))
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare two scenarios over replicate seeds."""
     from migsim.experiments.compare import compare_scenarios, comparison_experiment
@@ -174,6 +188,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     report.add_argument("folder", metavar="DIR", help="the experiment's results folder")
     report.set_defaults(func=cmd_experiment_report)
+
+    attribute = sub.add_parser(
+        "attribute",
+        help="each lever's share of a package's effect (off in turn, on alone)",
+        description="From an attribution experiment (scenarios 'baseline', 'agreement', "
+        "'without_LEVER' and 'only_LEVER' on common seeds), print each lever's share of the "
+        "package's effect on a monthly measure summed over a window, with 90%% bands from "
+        "resampling the seeds.",
+        epilog="example: migsim experiment attribute results/attribution --measure "
+        "us_apprehensions_people --from 2019-06 --to 2019-12",
+    )
+    attribute.add_argument("folder", metavar="DIR", help="the experiment's results folder")
+    attribute.add_argument(
+        "--measure", default="us_apprehensions_people", help="a monthly measure of the runs"
+    )
+    attribute.add_argument("--from", dest="first", default="2019-06", metavar="YYYY-MM")
+    attribute.add_argument("--to", dest="last", default="2019-12", metavar="YYYY-MM")
+    attribute.set_defaults(func=cmd_experiment_attribute)
 
     compare = subparsers.add_parser(
         "compare",
