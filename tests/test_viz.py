@@ -160,3 +160,25 @@ def test_plot_series_skips_missing_columns(tmp_path):
 def test_plot_series_needs_dates():
     with pytest.raises(ValueError, match="DatetimeIndex"):
         plot_series(fake_daily().reset_index(drop=True))
+
+
+def test_links_are_drawn_along_their_roads_not_across_the_sea():
+    from matplotlib.path import Path as MplPath
+
+    from migsim.corridor import load_corridor
+    from migsim.scenario import load_scenario
+    from migsim.viz.basemap import load_basemap
+    from migsim.viz.roads import link_path, road_waypoints
+
+    graph = load_corridor(load_scenario().corridor_path()).graph
+    for source, target in road_waypoints():
+        assert graph.has_edge(source, target) or graph.has_edge(target, source)
+    land = [MplPath(ring) for _, rings in load_basemap() for ring in rings]
+    positions = {n: (float(d["lon"]), float(d["lat"])) for n, d in graph.nodes(data=True)}
+    for source, target in graph.edges:
+        line = np.array(link_path(source, target, positions))
+        steps = np.linspace(0.05, 0.95, 20)[:, None]
+        pieces = zip(line[:-1], line[1:], strict=True)
+        points = np.vstack([a + (b - a) * steps for a, b in pieces])
+        on_land = np.any([ring.contains_points(points) for ring in land], axis=0)
+        assert on_land.mean() > 0.9, f"{source} – {target} is drawn across the sea"

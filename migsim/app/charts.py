@@ -75,7 +75,9 @@ def _band(side: Side, column: str, how: str) -> tuple[pd.Series, np.ndarray, np.
 
 def curves_figure(comparison: Comparison, show_from: dt.date | None = None) -> Figure:
     """The whole period's curves of both sides, each with its band over the seeds."""
-    fig = Figure(figsize=CURVES_SIZE, dpi=DPI, layout="constrained")
+    # Margins set by hand: a constrained layout lays the text out several times (slower).
+    fig = Figure(figsize=CURVES_SIZE, dpi=DPI)
+    fig.subplots_adjust(left=0.07, right=0.92, top=0.95, bottom=0.13, hspace=0.22, wspace=0.4)
     axes = fig.subplots(2, 2, sharex=True).ravel()
     factor = comparison.factor
     first = comparison.sides[0].shown.daily.index
@@ -109,7 +111,7 @@ def curves_figure(comparison: Comparison, show_from: dt.date | None = None) -> F
     band = f"shaded: lowest to highest of seeds {seeds[0]}–{seeds[-1]}" if len(seeds) > 1 else ""
     if band:
         handles.append(Line2D([], [], color="#999999", lw=8, alpha=0.35, label=band))
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=FONT, frameon=False)
+    fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=FONT, frameon=False)
     return fig
 
 

@@ -51,6 +51,7 @@ from migsim.viz.maps import (
     enforcement_on,
     policy_on,
 )
+from migsim.viz.roads import link_path
 
 if TYPE_CHECKING:
     from migsim.model import MigrationModel
@@ -143,7 +144,7 @@ class FlowMap:
         ax.set_yticks([])
         _draw_all_links(ax, graph, positions)
         self.flow_lines = LineCollection(
-            [[positions[u], positions[v]] for u, v in self.pairs],
+            [link_path(u, v, positions) for u, v in self.pairs],
             colors=colours,
             linewidths=np.zeros(len(self.pairs)),
             capstyle="round",

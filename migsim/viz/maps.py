@@ -36,6 +36,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from migsim.viz.basemap import Extent, draw_basemap
 from migsim.viz.names import display_name
+from migsim.viz.roads import link_path
 
 if TYPE_CHECKING:
     from migsim.corridor import Corridor
@@ -479,8 +480,8 @@ def _name_regions(ax: Axes) -> None:
 def _segments(
     positions: dict[str, tuple[float, float]], pairs: Iterable[Pair]
 ) -> list[list[tuple[float, float]]]:
-    """Return straight line segments between the two places of each link."""
-    return [[positions[u], positions[v]] for u, v in pairs]
+    """Return the line of each link: straight, or along its road's waypoints."""
+    return [link_path(u, v, positions) for u, v in pairs]
 
 
 def _draw_all_links(ax: Axes, graph: nx.DiGraph, positions: dict[str, tuple[float, float]]) -> None:
@@ -700,11 +701,12 @@ def _line_samples(ax: Axes, lines: LineCollection, scale: float) -> np.ndarray:
     widths = np.broadcast_to(lines.get_linewidths(), (len(lines.get_segments()),))
     samples = [np.empty((0, 4))]
     for segment, width in zip(lines.get_segments(), widths, strict=True):
-        start, end = ax.transData.transform(segment[[0, -1]])
-        count = max(int(np.hypot(*(end - start)) / (6 * scale)), 1) + 1
-        centres = np.linspace(start, end, count)
+        points = ax.transData.transform(segment)
         half = (width / 2 + 1) * scale
-        samples.append(np.hstack([centres - half, centres + half]))
+        for start, end in zip(points[:-1], points[1:], strict=True):
+            count = max(int(np.hypot(*(end - start)) / (6 * scale)), 1) + 1
+            centres = np.linspace(start, end, count)
+            samples.append(np.hstack([centres - half, centres + half]))
     return np.vstack(samples)
 
 
