@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -243,3 +251,50 @@ def test_capacities_scale_with_the_families():
     finite = np.isfinite(corridor.capacity_per_day)
     fresh = watch.load_corridor(corridor.folder).capacity_per_day
     np.testing.assert_allclose(corridor.capacity_per_day[finite], fresh[finite] / 10)
+
+
+def _session_members(session: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # after the name: state, ppid, pgrp, session
+            members.append(int(stat.parent.name))
+    return members
+
+
+def test_kill_stops_the_app_server_and_its_workers(tmp_path):
+    """``kill PID`` of ``migsim app`` leaves no server and no worker process behind."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app_cli = Path(sys.executable).parent / "migsim"
+    process = subprocess.Popen(
+        [str(app_cli), "app", "--no-open", "--port", str(port)],
+        env={**os.environ, "HOME": str(tmp_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None, "no app"
+                time.sleep(0.3)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        (server,) = [int(pid) for pid in children]
+        assert _session_members(server)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        deadline = time.monotonic() + 15
+        while _session_members(server):
+            assert time.monotonic() < deadline, "the server or its workers still run"
+            time.sleep(0.2)
+    finally:
+        if process.poll() is None:
+            process.kill()
