@@ -117,7 +117,7 @@ def curves_figure(comparison: Comparison, show_from: dt.date | None = None) -> F
 
 def _mark_dates(ax, first: pd.Timestamp, start: pd.Timestamp, *, empty_start: bool) -> None:
     """Shade the weeks a run that starts empty fills up, and mark the tariff threat."""
-    spin_end = pd.Timestamp(first) + pd.Timedelta(days=SPIN_UP_DAYS)
+    spin_end = pd.Timestamp(first) + dt.timedelta(days=SPIN_UP_DAYS)
     if empty_start and spin_end > start:
         ax.axvspan(start, spin_end, color="#f1e4c3", alpha=0.6, lw=0, zorder=0)
         _top_note(ax, start + (spin_end - start) / 2, "filling\nup", "center", "#8a6d1f")

@@ -579,11 +579,16 @@ def Page() -> None:
 
 @solara.component
 def Main(key: Choices, task, early) -> None:
-    """The answers: the newest comparison of the choices, or what is running."""
-    if lesson.value >= 0:
-        name, _, notes = LESSONS[lesson.value]
-        end = " " if name.endswith("?") else ". "
-        solara.Info(f"Lesson — {name}{end}{notes}", dense=True)
+    """The answers: the newest comparison of the choices, or what is running.
+
+    Every element keeps its place whatever the state (a notice is empty rather than absent),
+    so the pictures below are not drawn again while new runs are on their way.
+    """
+    with solara.Column(gap="0px"):
+        if lesson.value >= 0:
+            name, _, notes = LESSONS[lesson.value]
+            end = " " if name.endswith("?") else ". "
+            solara.Info(f"Lesson — {name}{end}{notes}", dense=True)
     stale = False
     if task.finished and task.value is not None:
         comparison = task.value
@@ -591,10 +596,10 @@ def Main(key: Choices, task, early) -> None:
         comparison = early[1]
     else:
         comparison, stale = task.latest, True
-    if task.pending:
-        solara.ProgressLinear(True)
-    if task.error:
-        solara.Error(f"The runs failed: {task.exception}")
+    solara.ProgressLinear(bool(task.pending))
+    with solara.Column(gap="0px"):
+        if task.error:
+            solara.Error(f"The runs failed: {task.exception}")
     if comparison is None:
         solara.Text("Running the whole year for both runs…", classes=["migsim-status"])
         return

@@ -78,7 +78,9 @@ class RunSpec:
         return cls(choice, kept, int(families_per_year), int(seed), days)
 
 
-@dataclass
+# Outcomes, sides and comparisons compare by identity (eq=False): the page redraws a picture
+# only for a new answer, and their tables would make equality slow or ambiguous.
+@dataclass(eq=False)
 class RunOutcome:
     """What the page shows of one finished run.
 
@@ -248,7 +250,7 @@ class Runner:
             self._executor = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Side:
     """One side of a comparison: its choice, lever note and one outcome per seed."""
 
@@ -262,7 +264,7 @@ class Side:
         return self.outcomes[0]
 
 
-@dataclass
+@dataclass(eq=False)
 class Comparison:
     """Both sides' whole-period runs, over the same seeds.
 
