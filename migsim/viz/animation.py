@@ -40,15 +40,15 @@ from migsim.viz.maps import (
     OTHER_MODE_COLOUR,
     WAITING_COLOUR,
     Enforcement,
-    _add_legend,
-    _draw_all_links,
-    _draw_nodes,
-    _label_places,
-    _line_handle,
-    _pair,
-    _positions,
+    add_legend,
+    draw_all_links,
+    draw_nodes,
     enforcement_handle,
     enforcement_on,
+    label_places,
+    line_handle,
+    link_pair,
+    place_positions,
     policy_on,
 )
 from migsim.viz.roads import link_path
@@ -126,13 +126,13 @@ class FlowMap:
         self.max_width = max_width
         self.max_area = max_area
         self.places = list(graph.nodes)
-        positions = _positions(graph)
+        positions = place_positions(graph)
         self.xy = np.array([positions[p] for p in self.places])
         self.pairs: list[Pair] = []
         pair_index: dict[Pair, int] = {}
         self.edge_pair = np.zeros(graph.number_of_edges(), dtype=np.int64)
         for e, (u, v) in enumerate(graph.edges):
-            key = _pair(u, v)
+            key = link_pair(u, v)
             if key not in pair_index:
                 pair_index[key] = len(self.pairs)
                 self.pairs.append(key)
@@ -142,7 +142,7 @@ class FlowMap:
         draw_basemap(ax, extent=extent)
         ax.set_xticks([])
         ax.set_yticks([])
-        _draw_all_links(ax, graph, positions)
+        draw_all_links(ax, graph, positions)
         self.flow_lines = LineCollection(
             [link_path(u, v, positions) for u, v in self.pairs],
             colors=colours,
@@ -167,7 +167,7 @@ class FlowMap:
         self.dots = ax.scatter(
             [], [], s=10, color=MOVING_COLOUR, alpha=0.6, linewidths=0, zorder=4, gid="moving"
         )
-        _draw_nodes(ax, graph, positions)
+        draw_nodes(ax, graph, positions)
         self.marks = {
             name: ax.scatter(
                 self.xy[:, 0],
@@ -250,7 +250,7 @@ class FlowMap:
     def _add_key(self, fontsize: float):
         modes = {str(d.get("mode", "")) for _, _, d in self.graph.edges(data=True)}
         handles = [
-            _line_handle(MODE_COLOURS[m], 2.0, MODE_LABELS[m]) for m in MODE_COLOURS if m in modes
+            line_handle(MODE_COLOURS[m], 2.0, MODE_LABELS[m]) for m in MODE_COLOURS if m in modes
         ]
         handles.append(
             Line2D(
@@ -278,7 +278,7 @@ class FlowMap:
         )
         for _, marker, size, colour, label in ENFORCEMENT_MARKS:
             handles.append(enforcement_handle(marker, size, colour, label, scale=0.6, width=1.4))
-        legend = _add_legend(self.ax, handles, "", loc="lower left")
+        legend = add_legend(self.ax, handles, "", loc="lower left")
         for text in legend.get_texts():
             text.set_fontsize(fontsize)
         return legend
@@ -288,7 +288,7 @@ class FlowMap:
             p: (float(x), float(y)) for p, (x, y) in zip(self.places, self.xy, strict=True)
         }
         self.ax.figure.draw_without_rendering()
-        _label_places(self.ax, positions, [n for n in names if n in positions], fontsize)
+        label_places(self.ax, positions, [n for n in names if n in positions], fontsize)
 
 
 def _pair_colour(graph: nx.DiGraph, pair: Pair) -> str:
@@ -468,7 +468,7 @@ def results_frames(
 
 def _pairs_of(graph: nx.DiGraph) -> np.ndarray:
     index: dict[Pair, int] = {}
-    return np.array([index.setdefault(_pair(u, v), len(index)) for u, v in graph.edges])
+    return np.array([index.setdefault(link_pair(u, v), len(index)) for u, v in graph.edges])
 
 
 def _total(frame: pd.DataFrame, column: str) -> float:

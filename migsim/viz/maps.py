@@ -152,11 +152,11 @@ def plot_routes(
         ValueError: If a place lacks coordinates, or the flows or waiting counts name places
             that are not in the graph.
     """
-    positions = _positions(graph)
+    positions = place_positions(graph)
     flows = _pair_flows(graph, link_flows)
     counts = _waiting_counts(graph, waiting)
     fig, ax = _map_axes(title)
-    _draw_all_links(ax, graph, positions)
+    draw_all_links(ax, graph, positions)
     flow_max = float(flows.max()) if len(flows) else 0.0
     if flow_max > 0:
         widths = {pair: _sqrt_width(value, flow_max) for pair, value in flows.items()}
@@ -164,10 +164,10 @@ def plot_routes(
         _draw_pairs(ax, positions, widths, colours, gid="links:flow")
     area_scale = MAX_CIRCLE_AREA_PT2 / float(counts.max()) if len(counts) else 0.0
     _draw_waiting(ax, positions, counts, area_scale)
-    _draw_nodes(ax, graph, positions)
+    draw_nodes(ax, graph, positions)
     marks = _draw_enforcement(ax, graph, positions, enforcement)
     _routes_legends(ax, graph, flow_max, counts, area_scale, marks)
-    _label_places(ax, positions, _places_to_label(graph, flows))
+    label_places(ax, positions, _places_to_label(graph, flows))
     return _finish(fig, path)
 
 
@@ -208,23 +208,23 @@ def plot_flow_difference(
     Raises:
         ValueError: As ``plot_routes``.
     """
-    positions = _positions(graph)
+    positions = place_positions(graph)
     flow_a = _pair_flows(graph, flows_a)
     flow_b = _pair_flows(graph, flows_b)
     change = flow_b.sub(flow_a, fill_value=0.0)
     change = change[change != 0]
     fig, ax = _map_axes(title, figsize)
-    _draw_all_links(ax, graph, positions)
+    draw_all_links(ax, graph, positions)
     change_max = float(change.abs().max()) if len(change) else 0.0
     if change_max > 0:
         widths = {pair: _linear_width(abs(v), change_max) for pair, v in change.items()}
         colours = {pair: GREW_COLOUR if v > 0 else SHRANK_COLOUR for pair, v in change.items()}
         _draw_pairs(ax, positions, widths, colours, gid="links:change")
-    _draw_nodes(ax, graph, positions)
+    draw_nodes(ax, graph, positions)
     marks = _draw_enforcement(ax, graph, positions, enforcement)
     _difference_legends(ax, graph, change_max, names, marks, unit)
     busiest = flow_a.add(flow_b, fill_value=0.0)
-    _label_places(ax, positions, _places_to_label(graph, busiest))
+    label_places(ax, positions, _places_to_label(graph, busiest))
     return _finish(fig, path)
 
 
@@ -322,7 +322,7 @@ def enforcement_over_run(
 # --- data preparation -------------------------------------------------------------------------
 
 
-def _positions(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
+def place_positions(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
     """Return each place's (lon, lat), checking every place has both."""
     positions = {}
     for name, data in graph.nodes(data=True):
@@ -333,7 +333,7 @@ def _positions(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def _pair(u: str, v: str) -> Pair:
+def link_pair(u: str, v: str) -> Pair:
     """Return the key of a link that does not depend on its direction."""
     return (u, v) if u <= v else (v, u)
 
@@ -345,7 +345,9 @@ def _pair_flows(graph: nx.DiGraph, link_flows: pd.DataFrame) -> pd.Series:
         raise ValueError(f"link flows need columns source, target, families; missing {missing}")
     _check_places(graph, pd.concat([link_flows["source"], link_flows["target"]]), "link flows")
     families = pd.to_numeric(link_flows["families"], errors="coerce").fillna(0.0)
-    keys = [_pair(u, v) for u, v in zip(link_flows["source"], link_flows["target"], strict=True)]
+    keys = [
+        link_pair(u, v) for u, v in zip(link_flows["source"], link_flows["target"], strict=True)
+    ]
     if not keys:
         return pd.Series(dtype=float)
     by_pair = pd.Series(families.to_numpy(dtype=float), index=pd.MultiIndex.from_tuples(keys))
@@ -484,11 +486,11 @@ def _segments(
     return [link_path(u, v, positions) for u, v in pairs]
 
 
-def _draw_all_links(ax: Axes, graph: nx.DiGraph, positions: dict[str, tuple[float, float]]) -> None:
+def draw_all_links(ax: Axes, graph: nx.DiGraph, positions: dict[str, tuple[float, float]]) -> None:
     """Draw every link of the corridor thin and grey, freight-train links dashed."""
     pairs: dict[Pair, bool] = {}
     for u, v, data in graph.edges(data=True):
-        key = _pair(u, v)
+        key = link_pair(u, v)
         pairs[key] = pairs.get(key, False) or data.get("mode") == "train"
     for is_train, style in ((False, "solid"), (True, (0, (3, 2)))):
         chosen = [pair for pair, train in pairs.items() if train == is_train]
@@ -563,7 +565,7 @@ def _styled_groups(graph: nx.DiGraph) -> dict[tuple[str, str], list[str]]:
     return dict(sorted(groups.items(), key=lambda item: (rank.get(item[0][0], 99), item[0])))
 
 
-def _draw_nodes(ax: Axes, graph: nx.DiGraph, positions: dict[str, tuple[float, float]]) -> None:
+def draw_nodes(ax: Axes, graph: nx.DiGraph, positions: dict[str, tuple[float, float]]) -> None:
     """Draw one scatter collection per kind of place, with ``gid`` ``nodes:<kind>:<group>``."""
     for (kind, group), names in _styled_groups(graph).items():
         style = _style(kind, group)
@@ -638,7 +640,7 @@ def enforcement_handle(
 # --- labels -----------------------------------------------------------------------------------
 
 
-def _label_places(
+def label_places(
     ax: Axes,
     positions: dict[str, tuple[float, float]],
     names: list[str],
@@ -766,7 +768,7 @@ def _inside(box: np.ndarray, frame: np.ndarray) -> bool:
 # --- legends ----------------------------------------------------------------------------------
 
 
-def _line_handle(colour: str, width: float, label: str, style: str = "-") -> Line2D:
+def line_handle(colour: str, width: float, label: str, style: str = "-") -> Line2D:
     """Return a legend entry drawn as a line."""
     return Line2D([], [], color=colour, linewidth=width, linestyle=style, label=label)
 
@@ -789,11 +791,11 @@ def _mode_handles(graph: nx.DiGraph) -> list[Line2D]:
     """Return legend entries for the modes found on the graph's links."""
     modes = {str(data.get("mode", "")) for _, _, data in graph.edges(data=True)}
     handles = [
-        _line_handle(MODE_COLOURS[mode], 2.5, MODE_LABELS[mode])
+        line_handle(MODE_COLOURS[mode], 2.5, MODE_LABELS[mode])
         for mode in MODE_COLOURS
         if mode in modes
     ]
-    handles.append(_line_handle(BACKGROUND_LINK_COLOUR, 1.0, "link (train dashed)"))
+    handles.append(line_handle(BACKGROUND_LINK_COLOUR, 1.0, "link (train dashed)"))
     return handles
 
 
@@ -804,7 +806,7 @@ def _place_handles(graph: nx.DiGraph) -> list[Line2D]:
     return [_marker_handle(style) for style in unique.values()]
 
 
-def _add_legend(ax: Axes, handles: list[Line2D], title: str, **kwargs: object) -> Legend:
+def add_legend(ax: Axes, handles: list[Line2D], title: str, **kwargs: object) -> Legend:
     """Add a small framed legend that does not replace the axes' other legends."""
     legend = Legend(
         ax,
@@ -831,7 +833,7 @@ def _legend_row(ax: Axes, specs: list[LegendSpec]) -> None:
     for handles, title, extra in specs:
         if not handles:
             continue
-        legend = _add_legend(
+        legend = add_legend(
             ax, handles, title, loc="lower left", bbox_to_anchor=(left, 0.0), **extra
         )
         box = legend.get_window_extent().transformed(ax.transAxes.inverted())
@@ -848,7 +850,7 @@ def _routes_legends(
 ) -> None:
     """Add the legends of the route map: links, places and enforcement, then the size keys."""
     widths = [
-        _line_handle("#555555", _sqrt_width(value, flow_max), f"{value:,.0f} families")
+        line_handle("#555555", _sqrt_width(value, flow_max), f"{value:,.0f} families")
         for value in _nice_values(flow_max)
     ]
     circles = [_waiting_handle(value, area_scale) for value in _nice_values(counts.max())]
@@ -889,12 +891,12 @@ def _difference_legends(
     """Add the legends of the difference map: direction of change, places and a width key."""
     name_a, name_b = names
     change = [
-        _line_handle(GREW_COLOUR, 3.0, f"more families in {name_b} than in {name_a}"),
-        _line_handle(SHRANK_COLOUR, 3.0, f"fewer families in {name_b} than in {name_a}"),
-        _line_handle(BACKGROUND_LINK_COLOUR, 1.0, "link (train dashed)"),
+        line_handle(GREW_COLOUR, 3.0, f"more families in {name_b} than in {name_a}"),
+        line_handle(SHRANK_COLOUR, 3.0, f"fewer families in {name_b} than in {name_a}"),
+        line_handle(BACKGROUND_LINK_COLOUR, 1.0, "link (train dashed)"),
     ]
     widths = [
-        _line_handle("#555555", _linear_width(value, change_max), f"{value:,.0f} {unit}")
+        line_handle("#555555", _linear_width(value, change_max), f"{value:,.0f} {unit}")
         for value in _nice_values(change_max)
     ]
     title = "Change in families" if unit == "families" else f"Change, {unit}"
