@@ -493,24 +493,63 @@ def metering_at_san_ysidro(families_per_day: float) -> Scenario:
     return with_levers(full, levers).at_scale(SCALE)
 
 
-def share_moving_on_from(model: MigrationModel, city: str) -> float:
-    """Families moving along the border out of ``city`` per family arriving there."""
-    flows = model.results().link_flows
-    moves = along_border(model)
-    arrived = flows.loc[flows["target"] == city, "families"].sum()
-    return moves.loc[moves["source"] == city, "families"].sum() / arrived
+def moves_from_tijuana(model: MigrationModel, wait_days: float) -> tuple[np.ndarray, np.ndarray]:
+    """Families put in Tijuana decide what to do with San Ysidro's expected wait set.
+
+    Returns:
+        Whether each family moved along the border, and whether it was informed.
+    """
+    model = copy.deepcopy(model)  # the same random draws for every wait
+    fam, c = model.families, model.corridor
+    rows = np.flatnonzero(
+        np.isin(fam.state[: fam.n], [FamilyState.AT_ORIGIN, FamilyState.AT_PLACE])
+    )
+    tijuana = c.index["Tijuana"]
+    fam.place[rows] = tijuana
+    fam.mode[rows] = TravelMode.ALONE
+    model.border.port_wait[c.index["San Ysidro"]] = wait_days
+    before = model.ledger["border_moves"]
+    model.border.decide(rows, model.clock)
+    moved = (fam.state[rows] == FamilyState.TRAVELLING) & np.isin(
+        fam.link[rows], model.border.along[tijuana]
+    )
+    assert moved.sum() == model.ledger["border_moves"] - before
+    return moved, fam.informed[rows].copy()
 
 
-def test_tighter_metering_sends_more_of_a_ports_arrivals_along_the_border(baseline_runs):
-    # San Ysidro down from 30 families a day to 1: of the families reaching Tijuana, more
-    # move along the border (fewer reach Tijuana at all: informed families know the wait).
+def test_a_long_wait_at_a_port_sends_more_families_along_the_border(baseline_runs):
+    # The same families in Tijuana, with the same chance draws, decide with no wait at San
+    # Ysidro and with a long one: informed families, who know the wait, move along the border
+    # more often; the others decide exactly as before.
+    model = baseline_runs[0]
+    no_wait, informed = moves_from_tijuana(model, 0.0)
+    long_wait, same = moves_from_tijuana(model, 365.0)
+    assert np.array_equal(informed, same) and 200 < (~informed).sum()
+    assert len(informed) > 1000
+    assert np.array_equal(no_wait[~informed], long_wait[~informed])
+    assert (long_wait >= no_wait).all()  # nobody who moved stays instead
+    assert 0.1 < no_wait[informed].mean() < 0.5
+    assert long_wait[informed].mean() > no_wait[informed].mean() + 0.04
+
+
+def test_tighter_metering_at_a_port_turns_border_moves_away_from_it(baseline_runs):
+    # San Ysidro down from 30 families a day to 1: families who know the wait stop moving
+    # along the border to Tijuana (and fewer reach Tijuana at all).
     assert baseline_runs[0].spec.levers[0].ports == ["San Ysidro"]
-    usual = [share_moving_on_from(m, "Tijuana") for m in baseline_runs]
-    tight = [
-        share_moving_on_from(run(metering_at_san_ysidro(1), DAYS, s), "Tijuana") for s in SEEDS
-    ]
-    assert np.mean(usual) > 0.1
-    assert np.mean(tight) > np.mean(usual) + 0.025, (tight, usual)
+
+    def into_tijuana(model: MigrationModel) -> tuple[int, int]:
+        flows = model.results().link_flows
+        moves = along_border(model)
+        return (
+            moves.loc[moves["target"] == "Tijuana", "families"].sum(),
+            flows.loc[flows["target"] == "Tijuana", "families"].sum(),
+        )
+
+    usual = np.array([into_tijuana(m) for m in baseline_runs])
+    tight = np.array([into_tijuana(run(metering_at_san_ysidro(1), DAYS, s)) for s in SEEDS])
+    assert usual[:, 0].min() > 50
+    assert tight[:, 0].mean() < 0.5 * usual[:, 0].mean(), (tight, usual)
+    assert tight[:, 1].mean() < 0.8 * usual[:, 1].mean(), (tight, usual)
 
 
 # ------------------------------------------------------------------- 6. warm start
