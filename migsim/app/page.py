@@ -342,6 +342,7 @@ def OutcomesTab(comparison: Comparison) -> None:
     """Where each run's families are on the last day, with the asylum-in-Mexico caveat."""
     bars = solara.use_memo(lambda: figure_png(outcomes_figure(comparison)), [comparison])
     Image(bars, "outcomes")
+    solara.FileDownload(bars, "migsim_outcomes.png", label="PNG of the chart", icon_name=None)
     solara.Text(ASYLUM_MX_CAVEAT, style={"font-size": "14px"})
 
 
@@ -371,9 +372,11 @@ def InsteadOfTwo(comparison: Comparison) -> None:
     solara.HTML(tag="div", unsafe_innerHTML=table_html(table))
     buffer = io.StringIO()
     table.to_csv(buffer, index=False)
-    solara.FileDownload(
-        buffer.getvalue(), "migsim_instead.csv", label="CSV of the table", icon_name=None
-    )
+    with solara.Row():
+        solara.FileDownload(picture, "migsim_instead.png", label="PNG of the map", icon_name=None)
+        solara.FileDownload(
+            buffer.getvalue(), "migsim_instead.csv", label="CSV of the table", icon_name=None
+        )
 
 
 @solara.component

@@ -30,6 +30,8 @@ from migsim.app.levers import (
 )
 
 BAND_SEEDS = 3
+# Outcomes remembered (oldest forgotten first): a class's afternoon of lever changes.
+REMEMBERED = 2000
 # The daily series the page draws (the rest of a run's daily table stays in the worker).
 DAILY_COLUMNS = (
     "first_departures",
@@ -216,7 +218,10 @@ class Runner:
                 for spec in missing:
                     if spec not in self._cache:
                         self._cache[spec] = run_outcome(spec)
-        return [self._cache[s] for s in specs]
+        found = [self._cache[s] for s in specs]
+        for old in list(self._cache)[: max(0, len(self._cache) - REMEMBERED)]:
+            del self._cache[old]
+        return found
 
     def _run_in_pool(self, missing: list[RunSpec], is_current: Callable[[], bool]) -> None:
         # At most one run per worker is handed to the pool at a time: a run handed over cannot
