@@ -205,15 +205,15 @@ class Costs:
         self.solved = (link_cost, exit_cost)
         if len(cols) == 0:
             return
-        links = link_cost[:, cols]
         # Relaxed from the last costs-to-go, which are close (the same on an acyclic corridor).
-        start = None if first else self.ctg[:, cols]
-        ctg = decisions.cost_to_go(self.routes, links, exit_cost[:, cols], start)
-        self.ctg[:, cols] = ctg
+        warm = not first and self.routes.acyclic
+        decisions.solve_costs_to_go(
+            self.routes, link_cost, exit_cost, self.ctg, warm, cols, out=self.ctg
+        )
         if first:
             self.first_ctg = self.ctg.copy()
-        self.route_cumulative[:, :, cols] = decisions.route_probabilities(
-            self.routes, links, ctg, b.choice_scale_usd
+        decisions.solve_route_probabilities(
+            self.routes, link_cost, self.ctg, b.choice_scale_usd, cols, self.route_cumulative
         )
 
     def cost_to_go(self, places: np.ndarray, variants: np.ndarray) -> np.ndarray:

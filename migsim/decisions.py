@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
+import numba
 import numpy as np
 
 N_VARIANTS = 24  # travel mode (4) × informed (2) × risk attitude (3)
@@ -174,24 +175,79 @@ def cost_to_go(
     Returns:
         Cost-to-go, shape (N, V); ``inf`` where no exit can be reached.
     """
-    places = graph.places
-    best = exit_cost.copy()
-    if len(places) == 0:
-        return best
-    # Relax only the places a route may pass through, over a flat list of their links
-    # grouped by place (far fewer cells than the padded (N, K, V) table).
-    own_exit = exit_cost[places]
-    step_cost, ends, starts = link_cost[graph.links], graph.ends, graph.starts
-    current = own_exit
-    if start is not None and graph.acyclic:
-        best[places] = current = start[places]
-    for _ in range(len(exit_cost) + 1):
-        via = np.minimum.reduceat(step_cost + best.take(ends, axis=0), starts, axis=0)
-        new = np.minimum(own_exit, via)
-        if not (new != current).any():
-            break
-        best[places] = current = new
-    return best
+    columns = np.arange(link_cost.shape[1])
+    out = np.empty(exit_cost.shape)
+    warm = start is not None and graph.acyclic
+    solve_costs_to_go(graph, link_cost, exit_cost, start if warm else exit_cost, warm, columns, out)
+    return out
+
+
+def solve_costs_to_go(
+    graph: RouteGraph,
+    link_cost: np.ndarray,
+    exit_cost: np.ndarray,
+    start: np.ndarray,
+    warm: bool,
+    columns: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """:func:`cost_to_go` of some columns of (E, V) and (N, V) tables, into those of ``out``.
+
+    ``warm``: relax from ``start`` (the caller checks the corridor is acyclic).
+    """
+    _relax(
+        link_cost, exit_cost, start, warm, columns, graph.places, graph.links, graph.starts,
+        graph.ends, out,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _min(a: float, b: float) -> float:
+    """``np.minimum`` of two floats: NaN if either is NaN."""
+    return a if (a < b or a != a) else b
+
+
+@numba.njit(cache=True)
+def _relax(link_cost, exit_cost, start, warm, columns, places, links, starts, ends, out):
+    # Jacobi rounds over the places a route may pass through, as the numpy relaxation did
+    # (every place's new value from the last round's), so the same values bit for bit: each
+    # is a minimum over the links out of a place of link cost + the far end's cost-to-go.
+    n, v, p, e = exit_cost.shape[0], len(columns), len(places), len(links)
+    best = np.empty((n, v))
+    for i in range(n):
+        for j in range(v):
+            best[i, j] = exit_cost[i, columns[j]]
+    current = np.empty((p, v))
+    for q in range(p):
+        for j in range(v):
+            source = start if warm else exit_cost
+            current[q, j] = source[places[q], columns[j]]
+            best[places[q], j] = current[q, j]
+    new = np.empty((p, v))
+    if p > 0:
+        for _ in range(n + 1):
+            changed = False
+            for q in range(p):
+                first = starts[q]
+                last = starts[q + 1] if q + 1 < p else e
+                for j in range(v):
+                    col = columns[j]
+                    via = link_cost[links[first], col] + best[ends[first], j]
+                    for k in range(first + 1, last):
+                        via = _min(via, link_cost[links[k], col] + best[ends[k], j])
+                    value = _min(exit_cost[places[q], col], via)
+                    new[q, j] = value
+                    if value != current[q, j]:
+                        changed = True
+            if not changed:
+                break
+            for q in range(p):
+                for j in range(v):
+                    current[q, j] = new[q, j]
+                    best[places[q], j] = new[q, j]
+    for i in range(n):
+        for j in range(v):
+            out[i, columns[j]] = best[i, j]
 
 
 def route_probabilities(
@@ -207,12 +263,82 @@ def route_probabilities(
         the last row is 1 where any link is usable and 0 where none is. (Links first: a
         family's choice compares its draw with its K values, fastest when they lie apart.)
     """
+    v = link_cost.shape[1]
+    out = np.empty((graph.out_links.shape[1], len(graph.out_links), v))
+    solve_route_probabilities(graph, link_cost, ctg, scale, np.arange(v), out)
+    return out
+
+
+def solve_route_probabilities(
+    graph: RouteGraph,
+    link_cost: np.ndarray,
+    ctg: np.ndarray,
+    scale: float,
+    columns: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """:func:`route_probabilities` of some columns of the (E, V), (N, V) tables, into ``out``.
+
+    Compiled loops around numpy's ``exp`` with numpy's arithmetic order: a sum over the links
+    out of a place adds them in turn, as numpy's sum over that axis does for two columns or
+    more; for one column, where numpy's sum is pairwise, numpy computes it.
+    """
+    if len(columns) == 1:
+        col = columns[0]
+        out[:, :, col] = _route_probabilities_numpy(
+            graph, link_cost[:, [col]], ctg[:, [col]], scale
+        )[:, :, 0]
+        return
+    # An infinite cost weighs exp(-inf) = 0; a place with no finite cost gets NaN weights
+    # and a NaN total, and so probability 0.
+    with np.errstate(invalid="ignore"):
+        weight = np.exp(
+            _utilities(link_cost, ctg, scale, columns, graph.out_links, graph.padded_ends)
+        )
+    _cumulate(weight, columns, out)
+
+
+@numba.njit(cache=True)
+def _utilities(link_cost, ctg, scale, columns, out_links, padded_ends):
+    # -(cost - lowest cost at the place) / scale, shape (N, K, V); cost inf on padding.
+    n, k_max, v = out_links.shape[0], out_links.shape[1], len(columns)
+    cost = np.empty((n, k_max, v))
+    for i in range(n):
+        for j in range(v):
+            col = columns[j]
+            low = np.inf
+            for k in range(k_max):
+                link = out_links[i, k]
+                c = link_cost[link, col] + ctg[padded_ends[i, k], col] if link >= 0 else np.inf
+                cost[i, k, j] = c
+                low = c if k == 0 else _min(low, c)
+            for k in range(k_max):
+                cost[i, k, j] = -(cost[i, k, j] - low) / scale
+    return cost
+
+
+@numba.njit(cache=True)
+def _cumulate(weight, columns, out):
+    n, k_max, v = weight.shape
+    for i in range(n):
+        for j in range(v):
+            total = weight[i, 0, j]
+            for k in range(1, k_max):
+                total += weight[i, k, j]
+            running = 0.0
+            for k in range(k_max):
+                prob = weight[i, k, j] / total if total > 0 else 0.0
+                running = prob if k == 0 else running + prob
+                out[k, i, columns[j]] = running
+
+
+def _route_probabilities_numpy(
+    graph: RouteGraph, link_cost: np.ndarray, ctg: np.ndarray, scale: float
+) -> np.ndarray:
     cost = np.where(
         graph.padded, link_cost[graph.padded_links] + ctg[graph.padded_ends], np.inf
     )  # (N, K, V)
     low = cost.min(axis=1, keepdims=True)
-    # An infinite cost weighs exp(-inf) = 0; a place with no finite cost gets NaN weights
-    # and a NaN total, and so probability 0 below.
     with np.errstate(invalid="ignore"):
         weight = np.exp(-(cost - low) / scale)
     total = weight.sum(axis=1, keepdims=True)
