@@ -131,7 +131,7 @@ def test_pictures_are_pngs_of_the_expected_size():
         room.step()
     left = _image(watch.map_png(room, 0))
     right = _image(watch.map_png(room, 1))
-    assert left.size == right.size == (630, 500)
+    assert left.size == right.size == (630, 630)
     assert np.asarray(left).std() > 20  # a picture, not a blank
     drawer = watch._live_map(str(room.runs[0].model.corridor.folder))
     assert drawer.drawn_places() == len(room.runs[0].model.corridor.places)

@@ -33,7 +33,7 @@ from migsim.viz.animation import LiveMap, model_frame
 S = FamilyState
 SIDES = ("Left", "Right")
 IMAGE_DPI = 100
-MAP_SIZE = (6.3, 5.0)
+MAP_SIZE = (6.3, 6.3)
 REACHED_US = (S.RELEASED_US, S.EVADED_US, S.APPREHENDED_US, S.CROSSED_US)
 # Where the watching starts: the runs are simulated from the scenarios' start either way.
 START_CHOICES = {
@@ -171,7 +171,9 @@ def _shorten(text: str, width: int) -> str:
 @cache
 def _live_map(folder: str) -> LiveMap:
     """The map drawer of a corridor (its unchanging layers are drawn once per process)."""
-    return LiveMap(load_corridor(folder).graph, figsize=MAP_SIZE, dpi=IMAGE_DPI, fontsize=7.5)
+    return LiveMap(
+        load_corridor(folder).graph, figsize=MAP_SIZE, dpi=IMAGE_DPI, fontsize=7.5, key_height=1.3
+    )
 
 
 def map_png(classroom: Classroom, index: int) -> bytes:

@@ -37,6 +37,7 @@ from migsim.viz.maps import (
     MAP_EXTENT,
     MODE_COLOURS,
     MODE_LABELS,
+    NODE_STYLES,
     OTHER_MODE_COLOUR,
     WAITING_COLOUR,
     Enforcement,
@@ -48,6 +49,7 @@ from migsim.viz.maps import (
     label_places,
     line_handle,
     link_pair,
+    place_handles,
     place_positions,
     policy_on,
 )
@@ -60,6 +62,15 @@ if TYPE_CHECKING:
 WINDOW_DAYS = 7
 MOVING_COLOUR = "#0b3d91"
 DOTS_LIMIT = 1500
+# Every colour the key shows, kept exact in a GIF's palette.
+KEY_COLOURS = (
+    *MODE_COLOURS.values(),
+    MOVING_COLOUR,
+    WAITING_COLOUR,
+    *(colour for _, _, _, colour, _ in ENFORCEMENT_MARKS),
+    *(style.face for style in NODE_STYLES.values() if style.face != "none"),
+    *(style.edge for style in NODE_STYLES.values() if style.edge != "none"),
+)
 Pair = tuple[str, str]
 
 
@@ -118,6 +129,7 @@ class FlowMap:
         legend: bool = True,
         labels: Sequence[str] | None = None,
         fontsize: float = 6.5,
+        key_below: bool = False,
     ) -> None:
         self.ax = ax
         self.graph = graph
@@ -194,7 +206,7 @@ class FlowMap:
             zorder=9,
             bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#cccccc"},
         )
-        self.key = self._add_key(fontsize) if legend else None
+        self.key = self._add_key(fontsize, below=key_below) if legend else None
         if labels is None:
             kinds = nx.get_node_attributes(graph, "kind")
             labels = [p for p in self.places if kinds.get(p) in ("origin", "border_city")]
@@ -247,7 +259,7 @@ class FlowMap:
         )
 
     # ------------------------------------------------------------------ set-up
-    def _add_key(self, fontsize: float):
+    def _add_key(self, fontsize: float, *, below: bool = False):
         modes = {str(d.get("mode", "")) for _, _, d in self.graph.edges(data=True)}
         handles = [
             line_handle(MODE_COLOURS[m], 2.0, MODE_LABELS[m]) for m in MODE_COLOURS if m in modes
@@ -278,7 +290,12 @@ class FlowMap:
         )
         for _, marker, size, colour, label in ENFORCEMENT_MARKS:
             handles.append(enforcement_handle(marker, size, colour, label, scale=0.6, width=1.4))
-        legend = add_legend(self.ax, handles, "", loc="lower left")
+        handles += place_handles(self.graph)
+        if below:  # under the map, in the room the figure leaves for it
+            where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.005), "ncols": 3}
+        else:
+            where = {"loc": "lower left", "ncols": 2}
+        legend = add_legend(self.ax, handles, "", **where)
         for text in legend.get_texts():
             text.set_fontsize(fontsize)
         return legend
@@ -527,7 +544,7 @@ def animate_run(
         fig, lambda k: flow_map.show(frames[k]), frames=len(frames), blit=False, repeat=False
     )
     writer = (
-        animation.PillowWriter(fps=fps)
+        SharedPaletteGifWriter(fps=fps)
         if suffix == ".gif"
         else animation.FFMpegWriter(fps=fps, bitrate=1800)
     )
@@ -540,6 +557,39 @@ def animate_run(
         tmp.unlink(missing_ok=True)
         plt.close(fig)
     return path
+
+
+class SharedPaletteGifWriter(animation.PillowWriter):
+    """Writes a GIF whose frames share one palette, which holds every colour of the key.
+
+    Left to itself, each GIF frame gets a palette of its own, chosen by area: the key's small
+    swatches (the river raft's purple, the remain-in-Mexico square) change colour from frame
+    to frame, and differ from the map's lines.
+    """
+
+    def finish(self) -> None:
+        """Quantise every frame to one palette made from the frames and the key's colours."""
+        from PIL import Image
+
+        frames = [frame.convert("RGB") for frame in self._frames]
+        width, height = frames[0].size
+        picked = frames[:: max(1, len(frames) // 4)][:4]
+        sample = Image.new("RGB", (width, height * len(picked) + 40), "white")
+        for k, frame in enumerate(picked):
+            sample.paste(frame, (0, k * height))
+        swatch = width // max(1, len(KEY_COLOURS))
+        for k, colour in enumerate(KEY_COLOURS):  # the key's colours, over a band of their own
+            box = (k * swatch, height * len(picked), (k + 1) * swatch, height * len(picked) + 40)
+            sample.paste(colour, box)
+        palette = sample.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+        shared = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+        shared[0].save(
+            self.outfile,
+            save_all=True,
+            append_images=shared[1:],
+            duration=int(1000 / self.fps),
+            loop=0,
+        )
 
 
 def mp4_available() -> bool:
@@ -559,8 +609,9 @@ class LiveMap:
         graph: The corridor (see :class:`FlowMap`).
         figsize: Size of the image in inches.
         dpi: Pixels per inch.
-        legend: Whether to add the key.
+        legend: Whether to add the key (under the map).
         fontsize: Size of place names and of the key.
+        key_height: Inches left under the map for the key.
     """
 
     def __init__(
@@ -571,15 +622,17 @@ class LiveMap:
         dpi: int = 90,
         legend: bool = True,
         fontsize: float = 5.5,
+        key_height: float = 1.0,
     ) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         self.fig = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
         title_room = 0.36 / figsize[1]
-        ax = self.fig.add_axes((0.005, 0.005, 0.99, 0.99 - title_room))
+        key_room = key_height / figsize[1] if legend else 0.0
+        ax = self.fig.add_axes((0.005, key_room, 0.99, 0.99 - title_room - key_room))
         ax.set_anchor("N")
-        self.map = FlowMap(ax, graph, legend=legend, fontsize=fontsize)
+        self.map = FlowMap(ax, graph, legend=legend, fontsize=fontsize, key_below=True)
         self.title = self.fig.text(0.5, 0.995, "", ha="center", va="top", fontsize=8.5)
         m = self.map
         self._changing = [m.flow_lines, m.waiting, m.dots, *m.marks.values()]

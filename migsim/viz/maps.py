@@ -799,7 +799,7 @@ def _mode_handles(graph: nx.DiGraph) -> list[Line2D]:
     return handles
 
 
-def _place_handles(graph: nx.DiGraph) -> list[Line2D]:
+def place_handles(graph: nx.DiGraph) -> list[Line2D]:
     """Return one legend entry per kind of place present in the graph."""
     styles = [_style(kind, group) for kind, group in _styled_groups(graph)]
     unique = {style.label: style for style in styles}
@@ -858,7 +858,7 @@ def _routes_legends(
     _legend_row(
         ax,
         [
-            (_mode_handles(graph) + _place_handles(graph) + (marks or []), "Links and places", {}),
+            (_mode_handles(graph) + place_handles(graph) + (marks or []), "Links and places", {}),
             (widths, "Families on a link", {}),
             (circles, "Families waiting", spacing),
         ],
@@ -903,7 +903,7 @@ def _difference_legends(
     _legend_row(
         ax,
         [
-            (change + _place_handles(graph) + (marks or []), title, {"ncols": 2}),
+            (change + place_handles(graph) + (marks or []), title, {"ncols": 2}),
             (widths, "Size of change", {}),
         ],
     )
