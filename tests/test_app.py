@@ -179,7 +179,7 @@ def test_charts_of_a_comparison_are_wide_pictures(comparison):
     assert curves.size == (960, 560)
     assert np.asarray(curves.convert("L")).std() > 20
     bars = charts.outcomes_figure(comparison)
-    assert len(bars.axes[0].patches) == 2 * len(charts.OUTCOMES)
+    assert len(bars.axes[0].patches) >= 2 * len(charts.OUTCOMES)  # and "other", if any
     html = page.card_html(comparison, "reached_us", "Reached the US", "families")
     assert html.count("<tr>") == 3 and "Change" in html and "2019's numbers" in html
 

@@ -44,7 +44,8 @@ OUTCOMES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("reached the US", ("released_us", "evaded_us", "apprehended_us", "crossed_us"), "#2e7d32"),
     ("removed from the US", ("removed",), "#6d4c41"),
     ("waiting in Mexico", ("waiting", "returned_mpp"), "#d6336c"),
-    ("asylum in Mexico*", ("asylum_mx",), "#8bc34a"),
+    ("claimed asylum in Mexico*", ("asylum_mx",), "#8bc34a"),
+    ("settled in Mexico*", ("settled_mx",), "#558b2f"),
     ("detained or deported", ("detained_mx", "deported"), "#c0392b"),
     ("on the way", ("travelling", "at_place"), "#1b4f72"),
     ("at home", ("at_origin", "gave_up"), "#9e9e9e"),
@@ -147,7 +148,10 @@ def outcomes_figure(comparison: Comparison) -> Figure:
     y = np.arange(len(sides), dtype=float)
     left = np.zeros(len(sides))
     totals = np.array([max(sum(s.shown.final_states.values()), 1) for s in sides], dtype=float)
-    for label, states, colour in OUTCOMES:
+    named = {state for _, states, _ in OUTCOMES for state in states}
+    others = tuple(sorted({x for s in sides for x in s.shown.final_states} - named))
+    groups = [*OUTCOMES, *([("other", others, "#d9d9d9")] if others else [])]
+    for label, states, colour in groups:
         counts = np.array([sum(s.shown.final_states.get(x, 0) for x in states) for s in sides])
         shares = counts / totals
         ax.barh(y, shares, left=left, color=colour, label=label, height=0.55)

@@ -57,8 +57,9 @@ SHOW_FROM = {
     "May 2019 (a month before the agreement)": dt.date(2019, 5, 1),
 }
 ASYLUM_MX_CAVEAT = (
-    "* Asylum in Mexico: the model settles more families in Mexico than 2019's records show "
-    "(a known misfit of the calibration); read it as 'stopped trying to reach the US'."
+    "* Asylum in Mexico: the model's claims for asylum in Mexico are not fitted and run "
+    "several times above COMAR's applications (a known misfit, docs/limits.md); read these "
+    "shares as 'stopped trying to reach the US, for now', not as a forecast of asylum."
 )
 
 # The lessons of docs/app.md: name, settings, what to notice and try.
