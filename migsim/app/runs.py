@@ -208,16 +208,18 @@ class Runner:
                     raise Superseded
                 self._cache[spec] = run_outcome(spec)
         elif missing:
-            try:
-                self._run_in_pool(missing, is_current)
-            except BrokenProcessPool:
-                # A worker died (killed, or out of memory): run here, and start a new pool
-                # next time.
-                with self._lock:
-                    self._executor = None
-                for spec in missing:
-                    if spec not in self._cache:
-                        self._cache[spec] = run_outcome(spec)
+            for attempt in (1, 2):
+                try:
+                    self._run_in_pool([s for s in missing if s not in self._cache], is_current)
+                    break
+                except BrokenProcessPool:
+                    # A worker died (killed, out of memory, or a crash in a run): start a new
+                    # pool and try once more; a run that kills its worker twice is an error
+                    # for the page to show, never a crash of the server itself.
+                    with self._lock:
+                        self._executor = None
+                    if attempt == 2:
+                        raise RuntimeError("a run stopped its worker process twice") from None
         found = [self._cache[s] for s in specs]
         for old in list(self._cache)[: max(0, len(self._cache) - REMEMBERED)]:
             del self._cache[old]
