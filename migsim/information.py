@@ -152,14 +152,16 @@ class Information:
         seen = passed > 0
         rate = np.where(seen, stopped / np.maximum(passed, 1), 0.0) * noise[0]
         self.interdiction = np.where(
-            seen, (1 - a) * self.interdiction + a * np.minimum(rate, 1.0), self.interdiction
+            seen, np.minimum((1 - a) * self.interdiction + a * rate, 1.0), self.interdiction
         )
         told = successes + failures
         heard = told > 0
         share = np.where(heard, successes / np.maximum(told, 1), 0.0) * noise[1]
         r = self.behaviour.release_smoothing
+        # Smoothed before capping: capping each day's noisy share would bias the belief low
+        # when most families stay.
         self.release = np.where(
-            heard, (1 - r) * self.release + r * np.minimum(share, 1.0), self.release
+            heard, np.minimum((1 - r) * self.release + r * share, 1.0), self.release
         )
 
     def beliefs(self, informed: bool, origin: int) -> dict[str, float]:

@@ -463,6 +463,8 @@ class Scenario(Strict):
             {**caravan, "families": max(1, round(caravan["families"] * factor))}
             for caravan in population["caravans"]
         ]
+        # Relatives abroad scale too, so the families who settle move the stock as at full size.
+        population["diaspora"] = {k: v * factor for k, v in population["diaspora"].items()}
         data["behaviour"]["us_port_capacity"] *= factor
         data["capacity_scale"] = self.capacity_scale * factor
         scaled = Scenario.model_validate(data)

@@ -169,12 +169,6 @@ def test_three_years_without_enforcement_stay_bounded(network_effect):
         assert years[2] >= 1.05 * years[0], years
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scenario.at_scale scales families but not population.diaspora: at small scale the "
-    "families who settle are a small share of a full-scale stock of relatives, so the pull "
-    "from relatives grows by the scale factor more slowly than at full scale",
-)
 def test_relatives_pull_grows_alike_at_every_scale():
     full = load_scenario(NO_ENFORCEMENT, days=150).with_parameters({"spinup_days": 0})
     growth = []
@@ -262,12 +256,6 @@ def test_without_announcements_beliefs_learn_the_realised_chance_of_staying(unan
     assert abs(np.mean(gaps)) < 0.035, gaps
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Information.end_day clips each day's noisy share at 1 before smoothing "
-    "(min(share × noise, 1)), so when most families stay the learned chance settles below "
-    "the realised one (about 0.78 against 0.84), although the noise has mean 1",
-)
 def test_learned_chance_of_staying_is_unbiased_when_most_families_stay(unannounced):
     lag = unannounced[0]["model"].behaviour.info_lag_days
     day = BAR_DAY - 1
