@@ -621,3 +621,17 @@ def Main(key: Choices, task, early) -> None:
         style={"font-size": "13px"},
     )
     Answers(comparison)
+
+
+def prepare() -> None:
+    """Start the workers and run the opening choices, so the first page answers at once."""
+    try:
+        answer_now(Choices().with_levers({}), lambda _: None, lambda: True)
+    except Exception:  # noqa: BLE001 - the page will run them again and show any error
+        pass
+
+
+# Served by ``solara run`` this file is ``__main__``; imported by a worker process (as
+# ``__mp_main__``) or by a test it starts nothing.
+if __name__ == "__main__":
+    threading.Thread(target=prepare, daemon=True, name="migsim-prepare").start()

@@ -165,7 +165,7 @@ class Runner:
 
     Args:
         workers: Worker processes (default: the CPUs this process may use, at most 4);
-            below 2, every run is made in this process.
+            0 makes every run in this process (for tests and notebooks).
     """
 
     workers: int = field(default_factory=lambda: min(4, len(os.sched_getaffinity(0))))
@@ -202,7 +202,7 @@ class Runner:
             Superseded: If ``is_current`` turned false before every run was done.
         """
         missing = list(dict.fromkeys(s for s in specs if s not in self._cache))
-        if self.workers < 2:
+        if self.workers < 1:
             for spec in missing:
                 if not is_current():
                     raise Superseded
