@@ -11,6 +11,7 @@ follow from them.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from migsim import decisions
@@ -117,6 +118,16 @@ class Costs:
             b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation
         ) * informed[None, :]
         self.solved: tuple[np.ndarray, np.ndarray] | None = None  # costs behind self.ctg
+        # The constant parts of the express roads' costs (see express_roads).
+        x = self.express
+        self.express_fixed = b.smuggler_cost_per_day_usd * x.days
+        link = x.sector_link
+        self.express_harm = (
+            b.harm_usd * c.link_victimisation[link] * b.smuggled_victimisation
+            + b.death_usd * c.link_death[link]
+        )
+        self.express_on_path = x.on_path.astype(float)
+        self._stop: tuple[PolicyState, np.ndarray] | None = None
 
     def stop_by_mode(self, policy: PolicyState) -> np.ndarray:
         """Multiplier on the chance of being stopped in Mexico, by travel mode."""
@@ -158,53 +169,48 @@ class Costs:
     def update(self, policy: PolicyState, interdiction: np.ndarray, port_wait: np.ndarray):
         """Today's link costs and costs-to-go for every (mode, informed, risk) variant.
 
+        A link's cost for a variant is its time and money plus the risk-weighted harm and
+        believed cost of being stopped (informed families believe the rumours). A border city
+        ends the route: its cost is that of the cheaper way over, queueing at its port (the
+        wait known to informed families) or crossing between ports; express routes end at
+        staging places at the cost of the cheapest express road on (:meth:`express_exits`).
+        Only variants whose costs changed since yesterday are solved again: uninformed
+        families' costs move only with the policy state, informed families' every day.
+
         Args:
             policy: Today's policy state.
             interdiction: Informed families' believed chance of being stopped at each place.
             port_wait: Expected metering wait (days) at each port.
         """
-        c, b = self.corridor, self.behaviour
-        stop = self.stop_by_mode(policy)[self.variant_modes]
-        believed = np.where(
-            self.variant_informed[None, :],
-            b.interdiction_usd * interdiction[c.link_dst][:, None],
-            self.base_believed[:, None],
-        )  # (E, V)
-        link_cost = self.time_and_money + self.variant_rw[None, :] * (
-            self.harm + believed * stop[None, :]
-        )
-        self.link_cost = link_cost
-        # A border city ends the route: its cost is that of the cheaper way over, queueing at
-        # its port (the wait known to informed families) or crossing between ports.
-        exit_cost = self.exit_template.copy()
-        wait = np.where(self.exit_port_dst >= 0, port_wait[self.exit_port_dst], 0)
-        by_port = np.where(
-            self.exit_port,
-            wait[:, None] * self.wait_cost + link_cost[self.exit_port_link],
-            np.inf,
-        )
-        by_sector = np.where(self.exit_sector, link_cost[self.exit_sector_link], np.inf)
-        exit_cost[self.border] = np.where(self.exit_closed, np.inf, np.minimum(by_port, by_sector))
-        if self.express.runs:
-            exit_cost[np.ix_(self.express.staging, self.express_columns)] = self.express_exits(
-                policy, interdiction
-            )
-        # Only variants whose costs changed since yesterday are solved again: uninformed
-        # families' costs move only with the policy state, informed families' every day.
+        c, b, x = self.corridor, self.behaviour, self.express
+        if self._stop is None or self._stop[0] is not policy:
+            self._stop = (policy, self.stop_by_mode(policy)[self.variant_modes])
         first = self.solved is None
+        link_cost = np.empty_like(self.time_and_money)
+        exit_cost = np.empty_like(self.exit_template)
+        last_links, last_exits = (link_cost, exit_cost) if first else self.solved
+        changed = np.empty(decisions.N_VARIANTS, dtype=bool)
+        _link_and_exit_costs(
+            self.time_and_money, self.harm, self.base_believed, c.link_dst, interdiction,
+            b.interdiction_usd, self._stop[1], self.variant_rw, self.variant_informed,
+            self.exit_template, self.border, self.exit_port[:, 0], self.exit_port_link,
+            self.exit_port_dst, port_wait, self.wait_cost[0], self.exit_sector[:, 0],
+            self.exit_sector_link, self.exit_closed,
+            x.runs, x.staging, self.express_columns, self.express_fixed, self.express_harm,
+            self.express_on_path, c.base_interdiction, float(policy.smuggled_interdiction),
+            link_cost, exit_cost, last_links, last_exits, changed,
+        )  # fmt: skip
+        self.link_cost = link_cost
+        self.solved = (link_cost, exit_cost)
         if first:
             cols = np.arange(decisions.N_VARIANTS)
             self.ctg = np.empty_like(exit_cost)
             k = c.out_links.shape[1]
             self.route_cumulative = np.empty((k, len(c.places), decisions.N_VARIANTS))
         else:
-            last_links, last_exits = self.solved
-            cols = np.flatnonzero(
-                (link_cost != last_links).any(axis=0) | (exit_cost != last_exits).any(axis=0)
-            )
-        self.solved = (link_cost, exit_cost)
-        if len(cols) == 0:
-            return
+            cols = np.flatnonzero(changed)
+            if len(cols) == 0:
+                return
         # Relaxed from the last costs-to-go, which are close (the same on an acyclic corridor).
         warm = not first and self.routes.acyclic
         decisions.solve_costs_to_go(
@@ -223,3 +229,68 @@ class Costs:
     def first_cost_to_go(self, places: np.ndarray, variants: np.ndarray) -> np.ndarray:
         """The cost-to-go on the run's first day (before any change in enforcement)."""
         return self.first_ctg.take(decisions.cells(self.first_ctg, places, variants))
+
+
+@numba.njit(cache=True)
+def _link_and_exit_costs(
+    time_and_money, harm, base_believed, link_dst, interdiction, interdiction_usd, stop, rw,
+    informed, exit_template, border, exit_port, exit_port_link, exit_port_dst, port_wait,
+    wait_cost, exit_sector, exit_sector_link, exit_closed, express_runs, staging,
+    express_columns, express_fixed, express_harm, on_path, base_interdiction, smuggled,
+    link_cost, exit_cost, last_links, last_exits, changed,
+):  # fmt: skip
+    # Costs.update's link and exit costs in one pass, with the arithmetic of its numpy
+    # original element by element, and which columns differ from yesterday's.
+    n_links, n_variants = time_and_money.shape
+    for e in range(n_links):
+        rumour = interdiction_usd * interdiction[link_dst[e]]
+        for v in range(n_variants):
+            believed = rumour if informed[v] else base_believed[e]
+            link_cost[e, v] = time_and_money[e, v] + rw[v] * (harm[e, v] + believed * stop[v])
+    exit_cost[:, :] = exit_template
+    for i in range(len(border)):
+        wait = port_wait[exit_port_dst[i]] if exit_port_dst[i] >= 0 else 0.0
+        for v in range(n_variants):
+            by_port = (
+                wait * wait_cost[v] + link_cost[exit_port_link[i], v] if exit_port[i] else np.inf
+            )
+            by_sector = link_cost[exit_sector_link[i], v] if exit_sector[i] else np.inf
+            exit_cost[border[i], v] = (
+                np.inf if exit_closed[i, v] else decisions.minimum(by_port, by_sector)
+            )
+    if express_runs:
+        n_staging, n_drop, n_places = on_path.shape
+        # Believed stops on each road: the rumours' (informed) and ordinary conditions'.
+        stops = np.empty((2, n_staging, n_drop))
+        cells = np.empty(n_places)
+        for informed_belief in range(2):
+            belief = interdiction if informed_belief else base_interdiction
+            for s in range(n_staging):
+                for d in range(n_drop):
+                    for p in range(n_places):
+                        cells[p] = on_path[s, d, p] * belief[p]
+                    stops[informed_belief, s, d] = (
+                        decisions.pairwise_sum(cells, 0, n_places) * smuggled
+                    )
+        for col in express_columns:
+            which = 1 if informed[col] else 0
+            for s in range(n_staging):
+                cheapest = 0.0
+                for d in range(n_drop):
+                    road = express_fixed[s, d] + rw[col] * (
+                        interdiction_usd * stops[which, s, d] + express_harm[d]
+                    )
+                    cheapest = road if d == 0 else decisions.minimum(cheapest, road)
+                exit_cost[staging[s], col] = cheapest
+    for v in range(n_variants):
+        differs = False
+        for e in range(n_links):
+            if link_cost[e, v] != last_links[e, v]:
+                differs = True
+                break
+        if not differs:
+            for i in range(exit_cost.shape[0]):
+                if exit_cost[i, v] != last_exits[i, v]:
+                    differs = True
+                    break
+        changed[v] = differs

@@ -202,9 +202,71 @@ def solve_costs_to_go(
 
 
 @numba.njit(cache=True)
-def _min(a: float, b: float) -> float:
-    """``np.minimum`` of two floats: NaN if either is NaN."""
+def minimum(a: float, b: float) -> float:
+    """``np.minimum`` of two floats in compiled code: NaN if either is NaN."""
     return a if (a < b or a != a) else b
+
+
+@numba.njit(cache=True)
+def pairwise_sum(a: np.ndarray, first: int, n: int) -> float:
+    """The sum of ``a[first:first + n]`` in numpy's order (``np.sum`` of a contiguous run).
+
+    numpy adds up to 7 values in turn, up to 128 in eight interleaved partial sums, and more
+    by halves, onto 0; compiled code that sums this way gets numpy's sums bit for bit.
+    """
+    return 0.0 + _pairwise(a, first, n)
+
+
+@numba.njit(cache=True)
+def _pairwise(a: np.ndarray, first: int, n: int) -> float:
+    # numpy's halving, without recursion (numba cannot load recursive functions from its
+    # cache): tasks (start, length, kind) on a stack, kind 1 adding the last two sums.
+    if n <= 128:
+        return _pairwise_block(a, first, n)
+    starts = np.empty(128, dtype=np.int64)
+    lengths = np.empty(128, dtype=np.int64)
+    kinds = np.empty(128, dtype=np.int64)
+    sums = np.empty(128)
+    starts[0], lengths[0], kinds[0] = first, n, 0
+    tasks, done = 1, 0
+    while tasks:
+        tasks -= 1
+        start, length, kind = starts[tasks], lengths[tasks], kinds[tasks]
+        if kind == 1:
+            done -= 1
+            sums[done - 1] = sums[done - 1] + sums[done]
+        elif length <= 128:
+            sums[done] = _pairwise_block(a, start, length)
+            done += 1
+        else:
+            half = length // 2
+            half -= half % 8
+            for task in ((start, 0, 1), (start + half, length - half, 0), (start, half, 0)):
+                starts[tasks], lengths[tasks], kinds[tasks] = task
+                tasks += 1
+    return sums[0]
+
+
+@numba.njit(cache=True)
+def _pairwise_block(a: np.ndarray, first: int, n: int) -> float:
+    if n < 8:
+        total = -0.0
+        for i in range(n):
+            total += a[first + i]
+        return total
+    r = np.empty(8)
+    for j in range(8):
+        r[j] = a[first + j]
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[first + i + j]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        total += a[first + i]
+        i += 1
+    return total
 
 
 @numba.njit(cache=True)
@@ -234,8 +296,8 @@ def _relax(link_cost, exit_cost, start, warm, columns, places, links, starts, en
                     col = columns[j]
                     via = link_cost[links[first], col] + best[ends[first], j]
                     for k in range(first + 1, last):
-                        via = _min(via, link_cost[links[k], col] + best[ends[k], j])
-                    value = _min(exit_cost[places[q], col], via)
+                        via = minimum(via, link_cost[links[k], col] + best[ends[k], j])
+                    value = minimum(exit_cost[places[q], col], via)
                     new[q, j] = value
                     if value != current[q, j]:
                         changed = True
@@ -311,7 +373,7 @@ def _utilities(link_cost, ctg, scale, columns, out_links, padded_ends):
                 link = out_links[i, k]
                 c = link_cost[link, col] + ctg[padded_ends[i, k], col] if link >= 0 else np.inf
                 cost[i, k, j] = c
-                low = c if k == 0 else _min(low, c)
+                low = c if k == 0 else minimum(low, c)
             for k in range(k_max):
                 cost[i, k, j] = -(cost[i, k, j] - low) / scale
     return cost
