@@ -16,6 +16,7 @@ from migsim.corridor import Kind
 from migsim.families import FamilyState, TravelMode, WaitReason, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
+SMUGGLED = np.isin(np.arange(len(TravelMode)), [MODE.SMUGGLER, MODE.EXPRESS])  # by travel mode
 
 
 def km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -185,7 +186,7 @@ class Journey:
         fam = m.families
         first = (m.corridor.kind[fam.place[rows]] == KIND.CITY) & ~fam.weighed_mx[rows]
         fam.weighed_mx[rows[first]] = True
-        first &= ~np.isin(fam.mode[rows], [MODE.SMUGGLER, MODE.EXPRESS])
+        first &= ~SMUGGLED.take(fam.mode[rows])
         stays = self.stay_in_mexico(rows, first)
         m.mexico.claim_asylum(rows[stays], t)
         return rows[~stays]

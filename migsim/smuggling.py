@@ -105,12 +105,15 @@ class Smuggling:
     Attributes:
         express: The express roads (:class:`ExpressNetwork`, from the costs submodel).
         days_to_border: Fewest days from each place to a border city along the corridor.
+        is_staging: Whether each place is a staging place.
     """
 
     def __init__(self, model: mesa.Model) -> None:
         self.model = model
         c = model.corridor
         self.express = model.costs.express
+        self.is_staging = np.zeros(len(c.places), dtype=bool)
+        self.is_staging[self.express.staging] = True
         graph = nx.DiGraph()
         for e in range(len(c.links)):
             graph.add_edge(int(c.link_src[e]), int(c.link_dst[e]), days=float(c.link_days[e]))
@@ -187,7 +190,7 @@ class Smuggling:
 
     def at_staging(self, places: np.ndarray) -> np.ndarray:
         """Whether each place is a staging place."""
-        return np.isin(places, self.express.staging)
+        return self.is_staging.take(places)
 
     def dispatch(self, rows: np.ndarray, t: int) -> None:
         """Express families at staging places leave together on today's buses.
