@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -617,3 +618,16 @@ def test_a_run_of_every_mechanism_conserves_families_and_repeats_under_its_seed(
     other = june_agreement_day_by_day(seed=4)
     assert not daily.equals(other)
     assert (daily["departures"] != other["departures"]).mean() > 0.5
+
+
+def test_a_fractional_daily_visa_quota_is_not_lost_to_rounding():
+    from migsim.policies import parse_lever
+
+    tiny = Path(__file__).parent / "data" / "tiny" / "scenarios" / "tiny.yaml"
+    base = load_scenario(tiny, days=60)
+    lever = parse_lever({"lever": "humanitarian_visas", "visas_per_month": 45})  # 1.5 a day
+    scenario = base.model_copy(update={"levers": [lever], "spinup_days": 0})
+    model = MigrationModel(scenario, seed=3, families_per_year=20_000)
+    model.run_for(60)
+    visas = model.results().daily["humanitarian_visas"].sum()
+    assert 80 <= visas <= 90  # int(1.5) a day would give at most 60
