@@ -205,6 +205,7 @@ def test_the_lesson_at_projector_size(server, tmp_path):
             )
             _wait_answer(page)
             expect(page.locator(".migsim-table tr")).not_to_have_count(0)
+            page.locator("img.migsim-difference-map").scroll_into_view_if_needed()
             shot("app_instead.png")
 
             page.get_by_role("tab", name="Where they are at the end").click()

@@ -613,8 +613,11 @@ def Main(key: Choices, task, early) -> None:
     more = "" if task.finished else "; the band's other seeds are running"
     if stale:
         more = "; updating to the new choices…"
+    took = f"answered in {comparison.seconds:.1f} s"
+    if comparison.seconds < 0.05:
+        took = "answered in 0.0 s from runs already done"
     solara.Text(
-        f"The whole year, {seeds_text}, answered in {comparison.seconds:.1f} s{more}. "
+        f"The whole year, {seeds_text}, {took}{more}. "
         f"Counts are of families in the runs; ×{comparison.factor:.1f} gives 2019's "
         f"numbers.{warm_note(comparison)}",
         classes=["migsim-status"],

@@ -219,6 +219,8 @@ def app_environment() -> dict[str, str]:
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "SOLARA_THEME_SHOW_BANNER": "False",
         "SOLARA_THEME_TITLE": "migsim",
+        # Stopping the app stops its worker processes too; their semaphores go with them.
+        "PYTHONWARNINGS": "ignore:resource_tracker:UserWarning",
         "MPLBACKEND": "Agg",
     }
 
