@@ -219,6 +219,7 @@ def test_the_lesson_at_projector_size(server, tmp_path):
                 page.get_by_text(re.compile(r"^End of the run: 30 September 2019"))
             ).to_be_visible(timeout=180_000)
             expect(page.get_by_role("button", name="▶ Play")).to_be_disabled()
+            page.locator("img.migsim-watch-map-0").scroll_into_view_if_needed()
             shot("app_watch.png")
         finally:
             browser.close()

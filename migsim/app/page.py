@@ -588,7 +588,7 @@ def Main(key: Choices, task, early) -> None:
     Every element keeps its place whatever the state (a notice is empty rather than absent),
     so the pictures below are not drawn again while new runs are on their way.
     """
-    with solara.Column(gap="0px"):
+    with solara.Column(gap="0px", style={"margin": "0", "padding": "0"}):
         if lesson.value >= 0:
             name, _, notes = LESSONS[lesson.value]
             end = " " if name.endswith("?") else ". "
@@ -601,7 +601,7 @@ def Main(key: Choices, task, early) -> None:
     else:
         comparison, stale = task.latest, True
     solara.ProgressLinear(bool(task.pending))
-    with solara.Column(gap="0px"):
+    with solara.Column(gap="0px", style={"margin": "0", "padding": "0"}):
         if task.error:
             solara.Error(f"The runs failed: {task.exception}")
     if comparison is None:
