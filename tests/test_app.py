@@ -39,7 +39,7 @@ def test_every_lever_has_a_control_with_an_explanation_and_a_fact():
     assert {control.lever for control in app.LEVER_CONTROLS} == set(LEVERS)
     for control in app.LEVER_CONTROLS:
         assert len(re.findall(r"[.!?](?:\s|$)", control.how)) == 2, control.key
-        assert control.fact().startswith("Default ")
+        assert control.fact().startswith("The lever's own default")
         if not control.is_switch:
             level = app.baseline_levels()[control.key]
             assert control.low <= level <= control.high

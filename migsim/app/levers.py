@@ -67,7 +67,7 @@ class LeverControl:
         return self.parameter is None
 
     def fact(self) -> str:
-        """The lever's documented default and the public fact behind it."""
+        """The lever's own default (where a scenario leaves it unset) and the fact behind it."""
         rows = {row["parameter"]: row for row in lever_parameters(LEVERS[self.lever])}
         parts = []
         for name in self.fact_parameters or (self.parameter,):
@@ -75,7 +75,9 @@ class LeverControl:
             default = row["default"]
             text = f"{default:,.4g}" if isinstance(default, float) else str(default)
             parts.append(f"{text} {row['units']}: {row['source']}")
-        return "Default " + "; ".join(parts) + "."
+        return (
+            "The lever's own default, where a scenario does not set it: " + "; ".join(parts) + "."
+        )
 
 
 LEVER_CONTROLS: tuple[LeverControl, ...] = (

@@ -533,7 +533,8 @@ def LeverCard() -> None:
                         step=control.step,
                     )
                     solara.Text(
-                        f"Set to {value:,.4g}. Baseline 2019: {baseline_description(control.key)}.",
+                        f"Set here: {value:,.4g}. In the Baseline 2019 scenario: "
+                        f"{baseline_description(control.key)}.",
                         style={"font-size": "12px", "font-weight": "bold"},
                     )
                 solara.Text(control.how, style={"font-size": "12px"})
