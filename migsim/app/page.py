@@ -323,9 +323,14 @@ def Answers(comparison: Comparison) -> None:
 def CurvesTab(comparison: Comparison) -> None:
     """The whole period's curves, with PNG and CSV export."""
     start = SHOW_FROM[show_from.value]
-    curves = solara.use_memo(
-        lambda: figure_png(curves_figure(comparison, start)), [comparison, start]
+    # Drawn in the background, so the cards above show a new answer without waiting for it.
+    drawing = solara.lab.use_task(
+        lambda: png(curves_figure(comparison, start)), dependencies=[comparison, start]
     )
+    curves = drawing.value if drawing.finished else drawing.latest
+    if curves is None:
+        solara.Text("Drawing the curves…")
+        return
     Image(curves, "curves")
     with solara.Row():
         solara.FileDownload(curves, "migsim_curves.png", label="PNG of the curves", icon_name=None)
