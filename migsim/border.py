@@ -208,6 +208,8 @@ class Border:
             out = queue.take(cap, lambda r, p=port: self.in_queue(r, p))
             fam.place[out] = port
             served.append(out)
+        if len(served) == 1:  # no port served anyone
+            return
         out = np.concatenate(served)  # all ports' arrivals in one batch
         fam.wait_reason[out] = WAIT.NONE
         self.apprehend(out, t, at_port=True)
@@ -291,6 +293,8 @@ class Border:
 
     def remove(self, rows: np.ndarray) -> None:
         """Families removed from the US."""
+        if len(rows) == 0:
+            return
         m = self.model
         m.families.set_state(rows, S.REMOVED)
         m.ledger.add("us_removals", len(rows))
@@ -317,6 +321,8 @@ class Border:
         sector_links = m.costs.sector_link
         if rows is None:
             rows = self.waiting_scan = fam.in_state(S.WAITING, S.RETURNED_MPP)
+        if len(rows) == 0:
+            return
         u = rng.random((4, len(rows)))
         incident = u[0] < b.waiting_victimisation
         fam.incidents[rows[incident]] += 1

@@ -182,6 +182,8 @@ class Departures:
         The daily hazard of setting off again is ``retry_hazard`` times the origin's pull on
         the day the family is back (drawn once, as a memoryless wait).
         """
+        if len(rows) == 0:
+            return
         m = self.model
         fam = m.families
         fam.set_state(rows, S.AT_ORIGIN)

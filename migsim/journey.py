@@ -100,6 +100,8 @@ class Journey:
 
     def choose_route(self, rows: np.ndarray, t: int) -> None:
         """Families choose their next link by logit over costs-to-go (none: they give up)."""
+        if len(rows) == 0:
+            return
         m = self.model
         fam, costs = m.families, m.costs
         m.decisions_taken += len(rows)
@@ -114,6 +116,8 @@ class Journey:
 
     def start_links(self, rows: np.ndarray, links: np.ndarray, t: int) -> None:
         """Families set off along links, paying fares, due at the far end in the link's days."""
+        if len(rows) == 0:
+            return
         m = self.model
         fam, costs = m.families, m.costs
         fam.set_state(rows, S.TRAVELLING)
@@ -182,6 +186,8 @@ class Journey:
         in (where most claims are made: Tapachula and the other southern cities). Families who
         paid a smuggler do not.
         """
+        if len(rows) == 0:
+            return rows
         m = self.model
         fam = m.families
         first = (m.corridor.kind[fam.place[rows]] == KIND.CITY) & ~fam.weighed_mx[rows]
@@ -231,5 +237,7 @@ class Journey:
 
     def die(self, rows: np.ndarray) -> None:
         """Families in which someone died (counted once; they travel no further)."""
+        if len(rows) == 0:
+            return
         self.model.families.set_state(rows, S.DIED)
         self.model.ledger.add("deaths", len(rows))

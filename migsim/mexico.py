@@ -84,6 +84,8 @@ class Mexico:
 
     def detain(self, rows: np.ndarray, places: np.ndarray, t: int) -> None:
         """Stopped families are detained while there is room, else get an exit permit."""
+        if len(rows) == 0:
+            return
         m = self.model
         fam, pol, ledger = m.families, m.policy, m.ledger
         occupied = fam.counts[S.DETAINED_MX]
@@ -102,6 +104,8 @@ class Mexico:
 
     def deport(self, t: int) -> None:
         """Mexico deports up to its daily capacity of detained families, first in first out."""
+        if not self.detention:  # nobody detained (the queue's credit is 0 when it is empty)
+            return
         m = self.model
         fam = m.families
         out = self.detention.take(
@@ -118,6 +122,8 @@ class Mexico:
         families move on north with daily hazard ``comar_move_on`` (drawn once, as a
         memoryless wait), and a family's event is whichever comes first.
         """
+        if len(rows) == 0:
+            return
         m = self.model
         fam, b, rng = m.families, m.behaviour, m.rng
         fam.set_state(rows, S.ASYLUM_MX)
@@ -140,6 +146,8 @@ class Mexico:
         A granted family settles in Mexico for good, though a share ``comar_granted_move_on``
         still moves on north; a refused family moves on north.
         """
+        if len(rows) == 0:
+            return rows
         m = self.model
         fam, b = m.families, m.behaviour
         decided = rows[fam.comar_until[rows] <= t]
