@@ -13,7 +13,7 @@ import numpy as np
 
 from migsim import decisions
 from migsim.corridor import Kind
-from migsim.families import FamilyState, TravelMode, WaitReason, plain
+from migsim.families import N_STATES, FamilyState, TravelMode, WaitReason, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
 SMUGGLED = np.isin(np.arange(len(TravelMode)), [MODE.SMUGGLER, MODE.EXPRESS])  # by travel mode
@@ -65,32 +65,49 @@ class Journey:
         fam = m.families
         fam.wake[rows] = -1
         state = fam.state[rows]
-        travelling = rows[state == S.TRAVELLING]
-        by_bus = fam.link[travelling] < 0  # on an express bus, not a corridor link
-        m.smuggling.arrive(travelling[by_bus], t)
-        self.arrive(travelling[~by_bus], t)
+        present = np.bincount(state, minlength=N_STATES).tolist()
+        none = rows[:0]
+
+        def due_in(*states: int) -> np.ndarray:
+            """Today's families in any of the states, in row order."""
+            if not any(present[s] for s in states):
+                return none
+            match = state == states[0]
+            for other in states[1:]:
+                match |= state == other
+            return rows[match]
+
+        travelling = due_in(S.TRAVELLING)
+        if len(travelling):
+            by_bus = fam.link[travelling] < 0  # on an express bus, not a corridor link
+            m.smuggling.arrive(travelling[by_bus], t)
+            self.arrive(travelling[~by_bus], t)
         # Claimants of asylum in Mexico whose decision came, or who move on first, go on
         # from where they are, with the families whose stay ended.
-        moving_on = m.mexico.asylum_event(rows[state == S.ASYLUM_MX], t)
+        moving_on = m.mexico.asylum_event(due_in(S.ASYLUM_MX), t)
         fam.set_state(moving_on, S.AT_PLACE)
         # Families who ended a stay, or arrived where there is no reason to stay, decide now:
         # at a border city how to cross (with those whose shelter week is up), at a staging
         # place express families board their bus, elsewhere families weigh whether to go on;
         # those going on choose their next link with those leaving home.
-        due = np.concatenate([rows[state == S.AT_PLACE], self.ready_now, moving_on])
+        due = np.concatenate([due_in(S.AT_PLACE), self.ready_now, moving_on])
         self.ready_now = np.zeros(0, dtype=np.int64)
-        at_border = m.corridor.kind[fam.place[due]] == KIND.BORDER_CITY
-        m.border.decide(np.concatenate([due[at_border], rows[state == S.WAITING]]), t)
-        due = due[~at_border]
-        boarding = (fam.mode[due] == MODE.EXPRESS) & m.smuggling.at_staging(fam.place[due])
-        m.smuggling.dispatch(due[boarding], t)
-        going = self.go_on_or_stay(due[~boarding], t)
-        leaving = rows[state == S.AT_ORIGIN]
+        going = none
+        if len(due):
+            at_border = m.corridor.kind[fam.place[due]] == KIND.BORDER_CITY
+            m.border.decide(np.concatenate([due[at_border], due_in(S.WAITING)]), t)
+            due = due[~at_border]
+            boarding = (fam.mode[due] == MODE.EXPRESS) & m.smuggling.at_staging(fam.place[due])
+            m.smuggling.dispatch(due[boarding], t)
+            going = self.go_on_or_stay(due[~boarding], t)
+        else:
+            m.border.decide(due_in(S.WAITING), t)
+        leaving = due_in(S.AT_ORIGIN)
         m.departures.set_off(leaving, t)
         self.choose_route(np.concatenate([going, leaving]), t)
-        m.border.us_outcome(rows[state == S.APPREHENDED_US], t)
-        m.border.mpp_hearing(rows[state == S.RETURNED_MPP], t)
-        m.departures.back_home(rows[(state == S.DEPORTED) | (state == S.GAVE_UP)], t)
+        m.border.us_outcome(due_in(S.APPREHENDED_US), t)
+        m.border.mpp_hearing(due_in(S.RETURNED_MPP), t)
+        m.departures.back_home(due_in(S.DEPORTED, S.GAVE_UP), t)
 
     # ------------------------------------------------------------------ moving
     def variants(self, rows: np.ndarray) -> np.ndarray:
