@@ -84,6 +84,26 @@ def test_map_compare_writes_a_difference_map(runs, tmp_path):
     assert out.is_file() and out.stat().st_size > 40_000
     assert main(["map", str(plain), "--compare", str(stopped)]) == 0
     assert (plain / "compare_checkpoints.png").is_file()
+    counts = tmp_path / "counts.png"
+    argv = ["map", str(plain), "--compare", str(stopped), "--counts", "--out", str(counts)]
+    assert main(argv) == 0
+    assert counts.is_file()
+
+
+def test_the_difference_map_compares_shares_of_each_runs_departures(runs, monkeypatch):
+    from migsim.viz import maps
+
+    plain, stopped = runs
+    drawn = {}
+    monkeypatch.setattr(maps, "plot_flow_difference", lambda *a, **k: drawn.update(k, flows=a))
+    for extra, unit in (([], "per 1,000 departures"), (["--counts"], "families")):
+        assert main(["map", str(plain), "--compare", str(stopped), *extra]) == 0
+        assert drawn["unit"] == unit
+    counts = drawn["flows"][2]["families"].to_numpy()  # the other run's, with --counts
+    departures = Results.read(stopped).daily["departures"].sum()
+    main(["map", str(plain), "--compare", str(stopped)])
+    per_thousand = drawn["flows"][2]["families"].to_numpy()
+    assert per_thousand == pytest.approx(counts * 1000 / departures)
 
 
 @pytest.mark.parametrize("args", [["map"], ["animate"], ["map", "--compare"]])

@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="draw a results folder's route map, or how its flows differ from another run",
         description="Draw where families travelled and waited in a run, with the places where "
         "enforcement was in force, on a map of Mexico and Central America. With --compare, "
-        "draw how families' routes changed from RESULTS_DIR to the other run instead.",
+        "draw how families' routes changed from RESULTS_DIR to the other run instead: each "
+        "link's share of the run's departures (per 1,000), so a run where fewer families set "
+        "off does not look smaller everywhere (--counts compares families instead).",
         epilog="examples: migsim map results/baseline_2019\n"
         "          migsim map results/baseline_2019 --compare results/june_2019_agreement",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -46,6 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     draw.add_argument("results", metavar="RESULTS_DIR", help="a folder written by 'migsim run'")
     draw.add_argument(
         "--compare", metavar="OTHER", help="another results folder to compare with RESULTS_DIR"
+    )
+    draw.add_argument(
+        "--counts",
+        action="store_true",
+        help="with --compare: compare families on each link, not shares per 1,000 departures",
     )
     draw.add_argument(
         "--out",
@@ -143,17 +150,29 @@ def cmd_map(args: argparse.Namespace) -> int:
         out = _png_path(args.out, out) if args.out else out
         out.parent.mkdir(parents=True, exist_ok=True)
         name_a, name_b = _name(results, folder), _name(other, other_folder)
+        flows_a, flows_b = results.link_totals(), other.link_totals()
+        unit, title = "families", f"Where families travelled in {name_b} compared with {name_a}"
+        if not args.counts:  # each run's flows per 1,000 of its own departures
+            flows_a, flows_b = _per_thousand(flows_a, results), _per_thousand(flows_b, other)
+            unit, title = "per 1,000 departures", f"{title} (shares per 1,000 departures)"
         plot_flow_difference(
             results.graph,
-            results.link_totals(),
-            other.link_totals(),
-            title=f"Where families travelled in {name_b} compared with {name_a}",
+            flows_a,
+            flows_b,
+            title=title,
             names=(name_a, name_b),
             path=out,
             enforcement=_enforcement(other_folder),
+            unit=unit,
         )
     print(f"wrote {out}")
     return 0
+
+
+def _per_thousand(flows, results):
+    """Link flows as a share per 1,000 of the run's departures (new attempts included)."""
+    departures = float(results.daily["departures"].sum()) if "departures" in results.daily else 0
+    return flows.assign(families=flows["families"] * 1000 / max(departures, 1.0))
 
 
 def _name(results, folder: Path) -> str:
