@@ -140,6 +140,7 @@ room = solara.reactive(None)
 frame = solara.reactive(None)
 playing = solara.reactive(False)
 start_at = solara.reactive(next(iter(START_CHOICES)))
+stacked = solara.reactive(False)
 WATCH_LOCK = threading.RLock()
 
 CSS = """
@@ -435,6 +436,7 @@ def Watch() -> None:
         )
         solara.Button("A week on", on_click=lambda: advance(7), disabled=not running)
         solara.Button("Run to end", on_click=lambda: advance(366), disabled=not running)
+        solara.Checkbox(label="Larger maps, one under the other", value=stacked)
     if now is None:
         solara.Text(
             "Press Start watching to run the chosen seed day by day, with a map per run.",
@@ -443,6 +445,10 @@ def Watch() -> None:
         return
     if not now.running:
         solara.Success(f"End of the run: {now.date:%d %B %Y}. Press Start watching to begin again.")
+    if stacked.value:  # each map as wide as the page: larger names, one under the other
+        for index, picture in enumerate(now.pictures):
+            Image(picture, f"watch-map-{index}")
+        return
     with solara.Columns([1] * len(now.pictures)):
         for index, picture in enumerate(now.pictures):
             Image(picture, f"watch-map-{index}")
