@@ -92,6 +92,13 @@ class Report(_Strict):
     posterior_runs: int = Field(
         40, ge=2, description="posterior points drawn by weight and run on fresh seeds"
     )
+    shipped_scale: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="scale of the shipped point's runs on fresh seeds (default: the "
+        "calibration's; 1 checks what ships at full size)",
+    )
 
 
 class ForecastSettings(_Strict):

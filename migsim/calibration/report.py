@@ -17,6 +17,7 @@ parameters the data cannot pin down named. Files: ``posterior.csv``, ``parameter
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -209,8 +210,16 @@ def write_report(
     drawn = [{n: particles.iloc[i][n] for n in names} for i in draws]
     points = [calibration.shipped] * n_ship + drawn
     seeds = [FRESH_SEED + i for i in range(n_ship + n_post)]
-    runs = _summaries(simulator, points, seeds, workers, dask, progress, "report runs")
-    targets, values = fit_tables(simulator, runs[:n_ship], runs[n_ship:])
+    # What ships is checked at its own scale (full size if asked), the posterior at the fit's.
+    ship_scale = config.report.shipped_scale or config.scale
+    shipped_sim = dataclasses.replace(simulator, scale=ship_scale)
+    shipped_runs = _summaries(
+        shipped_sim, points[:n_ship], seeds[:n_ship], workers, dask, progress, "shipped point"
+    )
+    posterior_runs = _summaries(
+        simulator, points[n_ship:], seeds[n_ship:], workers, dask, progress, "posterior"
+    )
+    targets, values = fit_tables(simulator, shipped_runs, posterior_runs)
     ident = identification(config, particles)
     targets.to_csv(out / "fit_targets.csv", float_format="%.4f")
     values.to_csv(out / "fit_values.csv", index=False, float_format="%.4f")
@@ -222,6 +231,7 @@ def write_report(
         "scenario": str(config.scenario),
         "warm_up_start": str(config.start) if config.start else None,
         "scale": config.scale,
+        "shipped_scale": ship_scale,
         "distance": config.distance.kind,
         "generations": smc.generations,
         "simulations": smc.simulations,
@@ -277,7 +287,8 @@ def _markdown(
         f"{record['population_sizes']}), distance '{record['distance']}'.",
         "",
         f"**The shipped point** is {record['shipped_rule']}. Its fit below is that of "
-        f"{record['seeds']['shipped']} runs on fresh seeds (median and range of each run's "
+        f"{record['seeds']['shipped']} runs on fresh seeds at scale "
+        f"{record['shipped_scale']:g} (median and range of each run's "
         f"metric); the posterior columns are {record['seeds']['posterior_runs']} points drawn "
         "by weight, one fresh seed each. No metric is that of a median path.",
         "",
