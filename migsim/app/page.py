@@ -448,10 +448,18 @@ def Watch() -> None:
     if stacked.value:  # each map as wide as the page: larger names, one under the other
         for index, picture in enumerate(now.pictures):
             Image(picture, f"watch-map-{index}")
-        return
-    with solara.Columns([1] * len(now.pictures)):
+    else:
+        with solara.Columns([1] * len(now.pictures)):
+            for index, picture in enumerate(now.pictures):
+                Image(picture, f"watch-map-{index}")
+    with solara.Row():
         for index, picture in enumerate(now.pictures):
-            Image(picture, f"watch-map-{index}")
+            solara.FileDownload(
+                picture,
+                f"migsim_{SIDES[index].lower()}_{now.date:%Y-%m-%d}.png",
+                label=f"PNG of the {SIDES[index].lower()} map",
+                icon_name=None,
+            )
 
 
 def choice_slider(label: str, name: str, low: int, high: int, step: int = 1) -> None:
