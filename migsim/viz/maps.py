@@ -48,7 +48,7 @@ FIGSIZE = (11.0, 8.2)
 DPI = 120
 MAX_WIDTH_PT = 8.0
 MAX_CIRCLE_AREA_PT2 = 1100.0
-LABEL_FONTSIZE = 9.0
+LABEL_FONTSIZE = 10.0
 LEGEND_FONTSIZE = 9.0
 BUSY_CITIES_LABELLED = 6
 LABEL_WEIGHT = 10.0  # cost of a label covering another; labels that cannot avoid it are left out
@@ -900,13 +900,9 @@ def _difference_legends(
         for value in _nice_values(change_max)
     ]
     title = "Change in families" if unit == "families" else f"Change, {unit}"
-    _legend_row(
-        ax,
-        [
-            (change + place_handles(graph) + (marks or []), title, {"ncols": 2}),
-            (widths, "Size of change", {}),
-        ],
-    )
+    _legend_row(ax, [(change + place_handles(graph) + (marks or []), title, {"ncols": 2})])
+    if widths:  # over the United States, where no link runs, clear of the origins
+        add_legend(ax, widths, "Size of change", loc="upper right")
 
 
 def _finish(fig: Figure, path: str | Path | None) -> Figure:
