@@ -15,6 +15,7 @@ from collections.abc import Callable
 from enum import IntEnum
 from types import SimpleNamespace
 
+import numba
 import numpy as np
 
 
@@ -148,11 +149,13 @@ class FamilyTable:
 
     def in_state(self, state: FamilyState, *others: FamilyState) -> np.ndarray:
         """Rows of families currently in any of the given states."""
-        column = self.state[: self.n]
-        match = column == int(state)  # a plain int: compared in int8, not int64
-        for other in others:  # comparisons beat a lookup-table gather on long columns
-            match |= column == int(other)
-        return np.flatnonzero(match)
+        wanted = np.zeros(N_STATES, dtype=np.bool_)
+        wanted[[int(s) for s in (state, *others)]] = True
+        return _rows_in(self.state, self.n, wanted)
+
+    def due(self, day: int) -> np.ndarray:
+        """Rows of families whose event falls on ``day``, in row order."""
+        return _rows_due(self.wake, self.n, day)
 
     def state_counts(self) -> dict[str, int]:
         """Families per state, by state label."""
@@ -195,6 +198,37 @@ class ServiceQueue:
         served = sum(len(c) for c in taken)
         self.credit = min(credit - served, 1.0) if queue else 0.0
         return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
+
+
+@numba.njit(cache=True)
+def _rows_in(state: np.ndarray, n: int, wanted: np.ndarray) -> np.ndarray:
+    # One pass over the state column (numpy made a mask, then a second pass to find it).
+    count = 0
+    for i in range(n):
+        if wanted[state[i]]:
+            count += 1
+    out = np.empty(count, dtype=np.intp)
+    k = 0
+    for i in range(n):
+        if wanted[state[i]]:
+            out[k] = i
+            k += 1
+    return out
+
+
+@numba.njit(cache=True)
+def _rows_due(wake: np.ndarray, n: int, day: int) -> np.ndarray:
+    count = 0
+    for i in range(n):
+        if wake[i] == day:
+            count += 1
+    out = np.empty(count, dtype=np.intp)
+    k = 0
+    for i in range(n):
+        if wake[i] == day:
+            out[k] = i
+            k += 1
+    return out
 
 
 def plain(codes: type[IntEnum]) -> SimpleNamespace:

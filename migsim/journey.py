@@ -54,8 +54,7 @@ class Journey:
         """Handle every family whose event falls today."""
         # One scan of the wake column a day: cheaper than filing events in a calendar, and
         # a family rescheduled or taken off the schedule (wake -1) is never seen twice.
-        fam = self.model.families
-        rows = np.flatnonzero(fam.wake[: fam.n] == t)
+        rows = self.model.families.due(t)
         if len(rows):
             self.handle(rows, t)
 
