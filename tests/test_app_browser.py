@@ -125,6 +125,16 @@ def _wait_answer(
         page.wait_for_timeout(25)
 
 
+def _settled(page, quiet_s: float = 1.5, timeout_s: float = 30) -> None:
+    """Wait until the curves have not been redrawn for ``quiet_s`` (drawn in the background)."""
+    began = last_change = time.monotonic()
+    src = _curves(page)
+    while time.monotonic() - last_change < quiet_s and time.monotonic() - began < timeout_s:
+        page.wait_for_timeout(100)
+        if _curves(page) != src:
+            src, last_change = _curves(page), time.monotonic()
+
+
 def _choose(page, label: str, option: str) -> None:
     page.locator(".v-select").filter(has_text=label).click()
     page.get_by_role("option", name=option, exact=True).click()
@@ -183,6 +193,7 @@ def test_the_lesson_at_projector_size(server, tmp_path):
             page.get_by_role("button", name="One lever: the Isthmus checkpoints").click()
             expect(page.get_by_text("Lesson — One lever")).to_be_visible()
             _wait_answer(page, band=True)
+            _settled(page)
             shot("app_screenshot.png")
 
             # A changed lever: cards and curves within the target.
