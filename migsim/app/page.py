@@ -151,11 +151,11 @@ CSS = """
 .migsim-card { flex: 1; min-width: 165px; padding: 6px 10px; border: 1px solid #ddd;
     border-radius: 6px; box-shadow: 0 1px 2px rgba(0,0,0,0.08); }
 .migsim-card .migsim-title { font-size: 16px; font-weight: 600; }
-.migsim-card .what { font-size: 12px; color: #555; line-height: 1.2; }
+.migsim-card .what { font-size: 13px; color: #555; line-height: 1.2; }
 .migsim-card table { font-size: 15px; border-collapse: collapse; }
 .migsim-card td { padding: 0 5px 0 0; white-space: nowrap; }
 .migsim-card td.num { text-align: right; }
-.migsim-card td.band { font-size: 11px; color: #555; line-height: 1.1; }
+.migsim-card td.band { font-size: 12px; color: #555; line-height: 1.1; }
 .migsim-controls .v-input__slider .v-input__slot { flex-wrap: wrap; }
 .migsim-controls .v-input__slider .v-input__slot > .v-label {
     flex-basis: 100%; margin-bottom: 2px; font-weight: 500; color: rgba(0, 0, 0, 0.87);
@@ -233,7 +233,7 @@ def card_html(comparison: Comparison, key: str, title: str, what: str) -> str:
         diffs = [b - a for a, b in zip(values[0], values[1], strict=True)]
         base = values[0][0]
         share = f"{diffs[0] / base:+.0%}" if base else ""
-        band = f"{short(min(diffs), True)} to {short(max(diffs), True)}" if len(diffs) > 1 else ""
+        band = f"{short(min(diffs), True)}…{short(max(diffs), True)}" if len(diffs) > 1 else ""
         rows.append(
             f"<tr><td>Change</td><td class='num'><b>{diffs[0]:+,.0f}</b></td>"
             f"<td class='band'>{share}<br>{band}</td></tr>"
@@ -500,7 +500,7 @@ def Controls() -> None:
     solara.Text(
         f"At the base rate of leaving; 2019: {FULL_SCALE:,.0f} (×{factor:.1f}). More "
         "families set off than this as news of those who got through spreads.",
-        style={"font-size": "12px"},
+        style={"font-size": "13px"},
     )
     choice_slider(f"Seed: {now.seed}", "seed", 1, 50)
     choice_slider(f"Seeds in the band: {now.seeds}", "seeds", 1, 6)
@@ -515,7 +515,7 @@ def LeverCard() -> None:
             "Used by a run set to My lever settings: the baseline 2019 year with each lever "
             "at the level set here, on the baseline's dates (0 switches a lever off). Numbers "
             f"of families are at 2019's scale ({FULL_SCALE:,.0f} families a year).",
-            style={"font-size": "12px"},
+            style={"font-size": "13px"},
         )
         with solara.Row():
             solara.Button(
@@ -554,10 +554,10 @@ def LeverCard() -> None:
                     solara.Text(
                         f"Set here: {value:,.4g}. In the Baseline 2019 scenario: "
                         f"{baseline_description(control.key)}.",
-                        style={"font-size": "12px", "font-weight": "bold"},
+                        style={"font-size": "13px", "font-weight": "bold"},
                     )
-                solara.Text(control.how, style={"font-size": "12px"})
-                solara.Text(control.fact(), style={"font-size": "11px", "color": "#666"})
+                solara.Text(control.how, style={"font-size": "13px"})
+                solara.Text(control.fact(), style={"font-size": "13px", "color": "#666"})
 
 
 def answer_now(key: Choices, on_early, is_current) -> Comparison:
@@ -641,7 +641,7 @@ def Main(key: Choices, task, early) -> None:
         f"Counts are of families in the runs; ×{comparison.factor:.1f} gives 2019's "
         f"numbers.{warm_note(comparison)}",
         classes=["migsim-status"],
-        style={"font-size": "13px"},
+        style={"font-size": "14px"},
     )
     Answers(comparison)
 
