@@ -197,6 +197,13 @@ def test_where_families_go_instead_is_counted_per_thousand_departures(comparison
     figure = instead.instead_map(comparison, graph)
     assert "per 1,000 departures" in figure.axes[0].get_title()
     plt.close(figure)
+    south = instead.ZOOMS["Southern border and the Isthmus"]
+    zoomed = instead.instead_map(comparison, graph, zoom="Southern border and the Isthmus")
+    ax = zoomed.axes[0]
+    assert (*ax.get_xlim(), *ax.get_ylim()) == pytest.approx(south)
+    names = {text.get_text() for text in ax.texts}
+    assert "Ciudad Hidalgo / Tecún Umán" in names  # crossings named when zoomed in
+    plt.close(zoomed)
 
 
 def test_families_on_the_move_are_placed_on_the_map():

@@ -218,6 +218,11 @@ def test_the_lesson_at_projector_size(server, tmp_path):
             expect(page.locator(".migsim-table tr")).not_to_have_count(0)
             page.locator("img.migsim-difference-map").scroll_into_view_if_needed()
             shot("app_instead.png")
+            whole = page.locator("img.migsim-difference-map").get_attribute("src")
+            page.get_by_role("button", name="Southern border and the Isthmus").click()
+            expect(page.locator("img.migsim-difference-map")).not_to_have_attribute(
+                "src", whole, timeout=30_000
+            )
 
             page.get_by_role("tab", name="Where they are at the end").click()
             expect(page.get_by_text("a known misfit")).to_be_visible()

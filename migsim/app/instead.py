@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from migsim.app.runs import Comparison, RunOutcome
-from migsim.viz.maps import plot_flow_difference
+from migsim.viz.maps import MAP_EXTENT, plot_flow_difference
 from migsim.viz.names import display_name
 
 PER = 1000
@@ -28,6 +28,12 @@ TABLE_KINDS = {
 TABLE_ROWS = 12
 # Inches at the 100 dpi the app draws at: the width the map is shown at, 960 pixels.
 MAP_SIZE = (9.6, 7.6)
+# What the map can show: (lon_min, lon_max, lat_min, lat_max).
+ZOOMS = {
+    "Whole corridor": MAP_EXTENT,
+    "Southern border and the Isthmus": (-97.5, -86.0, 13.2, 19.6),
+    "US border": (-118.0, -96.5, 24.5, 33.5),
+}
 
 
 def per_thousand(outcome: RunOutcome) -> pd.DataFrame:
@@ -74,8 +80,13 @@ def instead_table(comparison: Comparison, graph: nx.DiGraph) -> pd.DataFrame:
     return table.loc[order].head(TABLE_ROWS).reset_index(drop=True)
 
 
-def instead_map(comparison: Comparison, graph: nx.DiGraph, enforcement=None) -> Figure:
-    """The difference map: link shares per 1,000 departures, right against left."""
+def instead_map(
+    comparison: Comparison, graph: nx.DiGraph, enforcement=None, zoom: str = "Whole corridor"
+) -> Figure:
+    """The difference map: link shares per 1,000 departures, right against left.
+
+    ``zoom`` names one of ``ZOOMS`` (the whole corridor by default).
+    """
     left, right = comparison.sides[:2]
     names = ("the left run", "the right run")
     return plot_flow_difference(
@@ -88,4 +99,5 @@ def instead_map(comparison: Comparison, graph: nx.DiGraph, enforcement=None) -> 
         enforcement=enforcement,
         unit="per 1,000 departures",
         figsize=MAP_SIZE,
+        extent=ZOOMS[zoom],
     )

@@ -29,7 +29,7 @@ from migsim.app.charts import (
     outcomes_figure,
     png,
 )
-from migsim.app.instead import instead_map, instead_table
+from migsim.app.instead import ZOOMS, instead_map, instead_table
 from migsim.app.levers import (
     DEFAULT_FAMILIES_PER_YEAR,
     LEVER_CONTROLS,
@@ -141,6 +141,7 @@ frame = solara.reactive(None)
 playing = solara.reactive(False)
 start_at = solara.reactive(next(iter(START_CHOICES)))
 stacked = solara.reactive(False)
+zoom = solara.reactive(next(iter(ZOOMS)))
 WATCH_LOCK = threading.RLock()
 
 CSS = """
@@ -366,7 +367,10 @@ def Instead(comparison: Comparison) -> None:
 def InsteadOfTwo(comparison: Comparison) -> None:
     """The difference map and the ranked table of two runs."""
     graph = corridor_graph()
-    picture = solara.use_memo(lambda: figure_png(instead_map(comparison, graph)), [comparison])
+    picture = solara.use_memo(
+        lambda: figure_png(instead_map(comparison, graph, zoom=zoom.value)),
+        [comparison, zoom.value],
+    )
     table = solara.use_memo(lambda: instead_table(comparison, graph), [comparison])
     left, right = (side.shown.departures for side in comparison.sides[:2])
     solara.Text(
@@ -375,6 +379,7 @@ def InsteadOfTwo(comparison: Comparison) -> None:
         "in the runs.",
         style={"font-size": "14px"},
     )
+    solara.ToggleButtonsSingle(value=zoom, values=list(ZOOMS))
     Image(picture, "difference-map")
     solara.HTML(tag="div", unsafe_innerHTML=table_html(table))
     buffer = io.StringIO()

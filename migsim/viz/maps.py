@@ -182,6 +182,7 @@ def plot_flow_difference(
     enforcement: Enforcement | None = None,
     unit: str = "families",
     figsize: tuple[float, float] = FIGSIZE,
+    extent: Extent = MAP_EXTENT,
 ) -> Figure:
     """Map how link flows changed from run ``a`` to run ``b``.
 
@@ -201,6 +202,9 @@ def plot_flow_difference(
         unit: What the flows count, for the width key (e.g. "per 1,000 departures").
         figsize: Size of the figure in inches (drawn at the size it is shown, text keeps its
             size on the screen).
+        extent: ``(lon_min, lon_max, lat_min, lat_max)`` shown. Zoomed in (smaller than
+            ``MAP_EXTENT``), the map names every place in view that families used, and its key
+            keeps to the change's colours and sizes.
 
     Returns:
         The figure.
@@ -213,7 +217,10 @@ def plot_flow_difference(
     flow_b = _pair_flows(graph, flows_b)
     change = flow_b.sub(flow_a, fill_value=0.0)
     change = change[change != 0]
-    fig, ax = _map_axes(title, figsize)
+    zoomed = tuple(extent) != tuple(MAP_EXTENT)
+    if zoomed:  # the widest change in view sets the widths
+        change = change[[_in_view(positions, pair, extent) for pair in change.index]]
+    fig, ax = _map_axes(title, figsize, extent)
     draw_all_links(ax, graph, positions)
     change_max = float(change.abs().max()) if len(change) else 0.0
     if change_max > 0:
@@ -222,10 +229,42 @@ def plot_flow_difference(
         _draw_pairs(ax, positions, widths, colours, gid="links:change")
     draw_nodes(ax, graph, positions)
     marks = _draw_enforcement(ax, graph, positions, enforcement)
-    _difference_legends(ax, graph, change_max, names, marks, unit)
+    _difference_legends(ax, graph, change_max, names, marks, unit, places=not zoomed)
     busiest = flow_a.add(flow_b, fill_value=0.0)
-    label_places(ax, positions, _places_to_label(graph, busiest))
+    names_shown = _places_to_label(graph, busiest)
+    if zoomed:
+        names_shown = _places_in_view(graph, busiest, positions, extent)
+    label_places(ax, positions, names_shown)
     return _finish(fig, path)
+
+
+def _in_view(positions: dict[str, tuple[float, float]], pair: Pair, extent: Extent) -> bool:
+    """Whether either end of a link lies within the extent."""
+    lon_min, lon_max, lat_min, lat_max = extent
+    return any(
+        lon_min <= positions[p][0] <= lon_max and lat_min <= positions[p][1] <= lat_max
+        for p in pair
+    )
+
+
+def _places_in_view(
+    graph: nx.DiGraph,
+    flows: pd.Series,
+    positions: dict[str, tuple[float, float]],
+    extent: Extent,
+) -> list[str]:
+    """Places within the extent that families passed through, busiest first."""
+    through = dict.fromkeys(graph, 0.0)
+    for (u, v), value in flows.items():
+        through[u] += value
+        through[v] += value
+    lon_min, lon_max, lat_min, lat_max = extent
+    inside = [
+        p
+        for p, (lon, lat) in positions.items()
+        if lon_min <= lon <= lon_max and lat_min <= lat <= lat_max and through[p] > 0
+    ]
+    return sorted(inside, key=lambda p: (-through[p], str(p)))
 
 
 @dataclass(frozen=True)
@@ -429,10 +468,12 @@ def _places_to_label(graph: nx.DiGraph, flows: pd.Series) -> list[str]:
 # --- drawing ----------------------------------------------------------------------------------
 
 
-def _map_axes(title: str, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
+def _map_axes(
+    title: str, figsize: tuple[float, float] = FIGSIZE, extent: Extent = MAP_EXTENT
+) -> tuple[Figure, Axes]:
     """Create a figure with one map axes over the base map."""
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    draw_basemap(ax, extent=MAP_EXTENT)
+    draw_basemap(ax, extent=extent)
     degrees_w = FuncFormatter(lambda v, _: f"{abs(v):.0f}°{'W' if v < 0 else 'E'}")
     degrees_n = FuncFormatter(lambda v, _: f"{abs(v):.0f}°{'N' if v >= 0 else 'S'}")
     for axis, formatter in ((ax.xaxis, degrees_w), (ax.yaxis, degrees_n)):
@@ -887,8 +928,13 @@ def _difference_legends(
     names: tuple[str, str],
     marks: list[Line2D] | None = None,
     unit: str = "families",
+    *,
+    places: bool = True,
 ) -> None:
-    """Add the legends of the difference map: direction of change, places and a width key."""
+    """Add the legends of the difference map: direction of change, places and a width key.
+
+    Without ``places`` (a zoomed map) the key holds the change's colours only.
+    """
     name_a, name_b = names
     change = [
         line_handle(GREW_COLOUR, 3.0, f"more families in {name_b} than in {name_a}"),
@@ -900,7 +946,10 @@ def _difference_legends(
         for value in _nice_values(change_max)
     ]
     title = "Change in families" if unit == "families" else f"Change, {unit}"
-    _legend_row(ax, [(change + place_handles(graph) + (marks or []), title, {"ncols": 2})])
+    if places:
+        _legend_row(ax, [(change + place_handles(graph) + (marks or []), title, {"ncols": 2})])
+    else:
+        _legend_row(ax, [(change[:2], title, {})])
     if widths:  # over the United States, where no link runs, clear of the origins
         add_legend(ax, widths, "Size of change", loc="upper right")
 
