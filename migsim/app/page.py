@@ -617,7 +617,7 @@ def Main(key: Choices, task, early) -> None:
         if lesson.value >= 0:
             name, _, notes = LESSONS[lesson.value]
             end = " " if name.endswith("?") else ". "
-            solara.Info(f"Lesson — {name}{end}{notes}", dense=True)
+            solara.Info(f"Lesson — {name}{end}{notes}", dense=True, classes=["mb-1"])
     stale = False
     if task.finished and task.value is not None:
         comparison = task.value
