@@ -197,6 +197,7 @@ def test_the_lesson_at_projector_size(server, tmp_path):
             shot("app_screenshot.png")
 
             # A changed lever: cards and curves within the target.
+            run_before = _one_run_s()
             cards, curves = _cards(page), _curves(page)
             began = time.monotonic()
             _move_slider(page, "Isthmus checkpoints", 0.25)
@@ -205,7 +206,8 @@ def test_the_lesson_at_projector_size(server, tmp_path):
                 assert time.monotonic() - began < 30, "the curves did not change"
                 page.wait_for_timeout(25)
             elapsed = time.monotonic() - began
-            allowed = TARGET_S * max(1.0, _one_run_s() / REFERENCE_RUN_S)
+            # How busy the machine is: the slower of a run just before and just after.
+            allowed = TARGET_S * max(1.0, max(run_before, _one_run_s()) / REFERENCE_RUN_S)
             print(f"a changed lever to new cards and curves: {elapsed:.2f} s (≤ {allowed:.2f} s)")
             assert elapsed <= allowed, f"{elapsed:.2f} s from a lever change to new curves"
 
