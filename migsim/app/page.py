@@ -578,7 +578,9 @@ def answer_now(key: Choices, on_early, is_current) -> Comparison:
     if count > 1:
         first = compare(RUNNER, left, right, settings, seeds=1, **kwargs)
         on_early(replace(first, seconds=time.perf_counter() - began))
-    found = compare(RUNNER, left, right, settings, seeds=count, **kwargs)
+    # The band leaves a worker free, so a lever moved meanwhile is answered without waiting.
+    band_workers = max(1, RUNNER.workers - 1)
+    found = compare(RUNNER, left, right, settings, seeds=count, at_once=band_workers, **kwargs)
     return replace(found, seconds=time.perf_counter() - began)
 
 

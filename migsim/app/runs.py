@@ -188,7 +188,11 @@ class Runner:
         threading.Thread(target=self.executor, daemon=True, name="migsim-workers").start()
 
     def outcomes(
-        self, specs: Sequence[RunSpec], is_current: Callable[[], bool] = lambda: True
+        self,
+        specs: Sequence[RunSpec],
+        is_current: Callable[[], bool] = lambda: True,
+        *,
+        at_once: int | None = None,
     ) -> list[RunOutcome]:
         """The outcomes of these runs, running those not yet known in parallel.
 
@@ -197,6 +201,9 @@ class Runner:
             is_current: Asked while waiting; once it is false (a newer request came), runs not
                 yet started are dropped and :class:`Superseded` is raised. Runs already
                 started finish and are remembered.
+
+            at_once: At most this many runs in the pool at a time (default: one per
+                worker); fewer leave workers free for a request that comes meanwhile.
 
         Raises:
             Superseded: If ``is_current`` turned false before every run was done.
@@ -210,7 +217,8 @@ class Runner:
         elif missing:
             for attempt in (1, 2):
                 try:
-                    self._run_in_pool([s for s in missing if s not in self._cache], is_current)
+                    todo = [s for s in missing if s not in self._cache]
+                    self._run_in_pool(todo, is_current, at_once or self.workers)
                     break
                 except BrokenProcessPool:
                     # A worker died (killed, out of memory, or a crash in a run): start a new
@@ -225,7 +233,9 @@ class Runner:
             del self._cache[old]
         return found
 
-    def _run_in_pool(self, missing: list[RunSpec], is_current: Callable[[], bool]) -> None:
+    def _run_in_pool(
+        self, missing: list[RunSpec], is_current: Callable[[], bool], at_once: int
+    ) -> None:
         # At most one run per worker is handed to the pool at a time: a run handed over cannot
         # be taken back, so a newer request never waits behind more than the runs in hand.
         pool = self.executor()
@@ -236,7 +246,7 @@ class Runner:
                 for future, spec in running.items():
                     future.add_done_callback(self._remember(spec))
                 raise Superseded
-            while waiting and len(running) < self.workers:
+            while waiting and len(running) < at_once:
                 spec = waiting.pop(0)
                 running[pool.submit(run_outcome, spec)] = spec
             done, _ = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
@@ -306,10 +316,11 @@ def compare(
     seeds: int = BAND_SEEDS,
     days: int | None = None,
     is_current: Callable[[], bool] = lambda: True,
+    at_once: int | None = None,
 ) -> Comparison:
     """Run the left and right choices over ``seeds`` seeds from ``seed`` on, in parallel.
 
-    ``is_current`` is passed to :meth:`Runner.outcomes`.
+    ``is_current`` and ``at_once`` are passed to :meth:`Runner.outcomes`.
     """
     began = time.perf_counter()
     chosen = [left] if right is None else [left, right]
@@ -321,7 +332,8 @@ def compare(
     }
     # The chosen seed of both sides first, then the band.
     order = sorted(specs, key=lambda key: (band.index(key[1]), chosen.index(key[0])))
-    found = dict(zip(order, runner.outcomes([specs[k] for k in order], is_current), strict=True))
+    outcomes = runner.outcomes([specs[k] for k in order], is_current, at_once=at_once)
+    found = dict(zip(order, outcomes, strict=True))
     sides = [
         Side(
             choice,
