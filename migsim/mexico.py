@@ -150,12 +150,12 @@ class Mexico:
             return rows
         m = self.model
         fam, b = m.families, m.behaviour
-        decided = rows[fam.comar_until[rows] <= t]
+        decided = np.flatnonzero(fam.comar_until[rows] <= t)  # positions in rows
         granted = decided[m.rng.random(len(decided)) < b.comar_grant]
         stays = granted[m.rng.random(len(granted)) >= b.comar_granted_move_on]
-        fam.set_state(stays, S.SETTLED_MX)
+        fam.set_state(rows[stays], S.SETTLED_MX)
         fam.comar_until[rows] = -1
         m.ledger.add("comar_grants", len(granted))
-        going = np.setdiff1d(rows, stays, assume_unique=True)
+        going = np.delete(rows, stays)  # the others, in their order
         m.ledger.add("asylum_mx_moved_on", len(going))
         return going
