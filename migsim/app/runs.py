@@ -28,6 +28,7 @@ from migsim.app.levers import (
     preset,
     scenario_for,
 )
+from migsim.app.lifeline import end_with_parent
 
 BAND_SEEDS = 3
 # Outcomes remembered (oldest forgotten first): a class's afternoon of lever changes.
@@ -151,8 +152,8 @@ def _pool(workers: int) -> Executor:
     # forkserver: workers start from a clean process with migsim imported, not from a copy of
     # the web server's threads.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["migsim.app.runs"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    context.set_forkserver_preload(["migsim.app.runs", "migsim.app.forkserver_lifeline"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=end_with_parent)
 
 
 class Superseded(Exception):
