@@ -295,7 +295,9 @@ def test_kill_stops_the_app_server_and_its_workers(tmp_path):
                 time.sleep(0.3)
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         (server,) = [int(pid) for pid in children]
-        assert _session_members(server)
+        while len(_session_members(server)) < 3:  # the server, its fork server and workers
+            assert time.monotonic() < deadline + 60, "the app started no worker processes"
+            time.sleep(0.3)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
         deadline = time.monotonic() + 15
