@@ -93,10 +93,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "app",
         help="open the teaching app in a web browser",
         description="Serve the teaching app on this computer and open it in the web browser: "
-        "run the 2019 scenarios or your own lever settings, alone or two side by side on "
-        "the same seed, and watch families move. Nothing is downloaded. Stop it with Ctrl+C "
-        "(or kill). "
-        "docs/app.md is the guide.",
+        "compare the 2019 scenarios or your own lever settings side by side on the same "
+        "seeds, answered at once for the whole year (cards, curves with a band over seeds, "
+        "where families go instead), or watch families move day by day. Nothing is "
+        "downloaded. Stop it with Ctrl+C (or kill). docs/app.md is the guide.",
         epilog="example: migsim app --port 8765",
     )
     app.add_argument(
