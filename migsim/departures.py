@@ -17,10 +17,8 @@ import mesa
 import numpy as np
 
 from migsim import decisions
-from migsim.errors import InputError
 from migsim.families import FamilyState, TravelMode, plain
 from migsim.lookup import place_id
-from migsim.policies import nearest
 
 S, MODE = plain(FamilyState), plain(TravelMode)
 CONTACTS_MEAN = 3.0  # relatives and friends who relay news, on average (assumed)
@@ -74,13 +72,8 @@ class Departures:
         self.base_daily = pop.families_per_year * shares / 365.0
         self.caravans: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for caravan in pop.caravans:
-            if caravan.origin not in corridor.index:
-                raise InputError(
-                    spec.path or "scenario",
-                    f"unknown origin '{caravan.origin}'"
-                    f"{nearest(caravan.origin, corridor.names(self.origin_ids))}",
-                    key="population.caravans",
-                )
+            what = ("an origin", "origins")
+            place_id(corridor, caravan.origin, "origin", what, "population.caravans", spec)
             first = (caravan.date - model.first_date).days
             per_day = np.diff(np.linspace(0, caravan.families, caravan.days + 1).round())
             for k, count in enumerate(per_day):

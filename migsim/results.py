@@ -60,6 +60,17 @@ RUN_FILES: tuple[str, ...] = (
 )
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    """A results table, or a message naming the damaged file and how to write it again."""
+    from migsim.errors import DamagedFileError
+
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        fix = "run the scenario again ('migsim run --scenario FOLDER/scenario.yaml')"
+        raise DamagedFileError(path, type(exc).__name__, fix) from None
+
+
 def journeys_of(model: mesa.Model) -> pd.DataFrame:
     """Journeys that first reached the US during the recorded days (not the spin-up).
 
@@ -180,7 +191,7 @@ class Results:
                 f"is not a migsim results folder (missing {', '.join(missing)}); "
                 "give a folder written by 'migsim run'",
             )
-        daily = pd.read_parquet(folder / "daily.parquet")
+        daily = _read_table(folder / "daily.parquet")
         scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
         corridor = load_corridor(folder / scenario["corridor"])
         states = {s.label: int(daily[f"state_{s.label}"].iloc[-1]) for s in S} if len(daily) else {}
@@ -192,15 +203,15 @@ class Results:
         )
         return cls(
             daily=daily,
-            place_series=pd.read_parquet(folder / "place_series.parquet"),
-            link_flows=pd.read_parquet(folder / "link_flows.parquet"),
+            place_series=_read_table(folder / "place_series.parquet"),
+            link_flows=_read_table(folder / "link_flows.parquet"),
             final_states=states,
             journey_days=np.load(journeys) if journeys.is_file() else np.zeros(0, dtype=int),
             families_created=int(sum(states.values())),
             scenario_yaml=(folder / "scenario.yaml").read_text(encoding="utf-8"),
             title=title,
             graph=corridor.graph,
-            journeys=pd.read_parquet(by_mode) if by_mode.is_file() else None,
+            journeys=_read_table(by_mode) if by_mode.is_file() else None,
         )
 
     def link_totals(self) -> pd.DataFrame:

@@ -720,3 +720,25 @@ def test_corridor_graph_is_the_one_loaded(tiny_run):
     assert g.number_of_nodes() == 10
     assert g.number_of_edges() == 11
     assert g.edges["Reynosa", "RGV"]["mode"] == "raft"
+
+
+def test_a_caravan_from_a_place_that_is_not_an_origin_is_refused(tiny_scenario):
+    data = tiny_scenario.model_dump()
+    data["population"]["caravans"] = [
+        {"date": tiny_scenario.start, "origin": "Tapachula", "families": 10, "days": 1}
+    ]
+    scenario = type(tiny_scenario).model_validate(data)
+    scenario.path = tiny_scenario.path
+    with pytest.raises(InputError, match="population.caravans.*'Tapachula' is not an origin"):
+        MigrationModel(scenario)
+
+
+def test_a_truncated_results_table_is_named_as_damaged(tmp_path, tiny_run):
+    from migsim.errors import DamagedFileError
+    from migsim.results import Results
+
+    out = tiny_run.results().write(tmp_path / "out")
+    daily = out / "daily.parquet"
+    daily.write_bytes(daily.read_bytes()[:100])
+    with pytest.raises(DamagedFileError, match="daily.parquet"):
+        Results.read(out)
