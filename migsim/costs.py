@@ -118,7 +118,8 @@ class Costs:
             b.value_of_time_usd + rw[None, :] * b.harm_usd * b.waiting_victimisation
         ) * informed[None, :]
         self.solved: tuple[np.ndarray, np.ndarray] | None = None  # costs behind self.ctg
-        # The constant parts of the express roads' costs (see express_roads).
+        # The constant parts of the express roads' costs (see express_roads): days at the
+        # smuggler's outlay, and the harm of crossing into each drop-off's sector.
         x = self.express
         self.express_fixed = b.smuggler_cost_per_day_usd * x.days
         link = x.sector_link
@@ -142,22 +143,17 @@ class Costs:
         Days at the smuggler's outlay, plus the risk-weighted believed interdiction on the road
         (``belief``: stop chance at each place) and harm crossing into the drop-off's sector.
         """
-        c, b, x = self.corridor, self.behaviour, self.express
-        link = x.sector_link
-        harm = (
-            b.harm_usd * c.link_victimisation[link] * b.smuggled_victimisation
-            + b.death_usd * c.link_death[link]
-        )
+        b, x = self.behaviour, self.express
         stops = (x.on_path * belief[None, None, :]).sum(axis=2) * policy.smuggled_interdiction
-        return b.smuggler_cost_per_day_usd * x.days + risk_weight * (
-            b.interdiction_usd * stops + harm[None, :]
+        return self.express_fixed + risk_weight * (
+            b.interdiction_usd * stops + self.express_harm[None, :]
         )
 
     def express_exits(self, policy: PolicyState, interdiction: np.ndarray) -> np.ndarray:
         """Cost of the cheapest express road on from each staging place, (S, express columns).
 
         Informed columns believe the rumours (``interdiction``), uninformed ones ordinary
-        conditions.
+        conditions. (:meth:`update` computes the same in its compiled pass.)
         """
         base = self.corridor.base_interdiction
         out = np.empty((len(self.express.staging), len(self.express_columns)))
