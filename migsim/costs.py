@@ -11,7 +11,6 @@ follow from them.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from migsim import decisions
@@ -186,7 +185,7 @@ class Costs:
         exit_cost = np.empty_like(self.exit_template)
         last_links, last_exits = (link_cost, exit_cost) if first else self.solved
         changed = np.empty(decisions.N_VARIANTS, dtype=bool)
-        _link_and_exit_costs(
+        decisions.link_and_exit_costs(
             self.time_and_money, self.harm, self.base_believed, c.link_dst, interdiction,
             b.interdiction_usd, self._stop[1], self.variant_rw, self.variant_informed,
             self.exit_template, self.border, self.exit_port[:, 0], self.exit_port_link,
@@ -225,68 +224,3 @@ class Costs:
     def first_cost_to_go(self, places: np.ndarray, variants: np.ndarray) -> np.ndarray:
         """The cost-to-go on the run's first day (before any change in enforcement)."""
         return self.first_ctg.take(decisions.cells(self.first_ctg, places, variants))
-
-
-@numba.njit(cache=True)
-def _link_and_exit_costs(
-    time_and_money, harm, base_believed, link_dst, interdiction, interdiction_usd, stop, rw,
-    informed, exit_template, border, exit_port, exit_port_link, exit_port_dst, port_wait,
-    wait_cost, exit_sector, exit_sector_link, exit_closed, express_runs, staging,
-    express_columns, express_fixed, express_harm, on_path, base_interdiction, smuggled,
-    link_cost, exit_cost, last_links, last_exits, changed,
-):  # fmt: skip
-    # Costs.update's link and exit costs in one pass, with the arithmetic of its numpy
-    # original element by element, and which columns differ from yesterday's.
-    n_links, n_variants = time_and_money.shape
-    for e in range(n_links):
-        rumour = interdiction_usd * interdiction[link_dst[e]]
-        for v in range(n_variants):
-            believed = rumour if informed[v] else base_believed[e]
-            link_cost[e, v] = time_and_money[e, v] + rw[v] * (harm[e, v] + believed * stop[v])
-    exit_cost[:, :] = exit_template
-    for i in range(len(border)):
-        wait = port_wait[exit_port_dst[i]] if exit_port_dst[i] >= 0 else 0.0
-        for v in range(n_variants):
-            by_port = (
-                wait * wait_cost[v] + link_cost[exit_port_link[i], v] if exit_port[i] else np.inf
-            )
-            by_sector = link_cost[exit_sector_link[i], v] if exit_sector[i] else np.inf
-            exit_cost[border[i], v] = (
-                np.inf if exit_closed[i, v] else decisions.minimum(by_port, by_sector)
-            )
-    if express_runs:
-        n_staging, n_drop, n_places = on_path.shape
-        # Believed stops on each road: the rumours' (informed) and ordinary conditions'.
-        stops = np.empty((2, n_staging, n_drop))
-        cells = np.empty(n_places)
-        for informed_belief in range(2):
-            belief = interdiction if informed_belief else base_interdiction
-            for s in range(n_staging):
-                for d in range(n_drop):
-                    for p in range(n_places):
-                        cells[p] = on_path[s, d, p] * belief[p]
-                    stops[informed_belief, s, d] = (
-                        decisions.pairwise_sum(cells, 0, n_places) * smuggled
-                    )
-        for col in express_columns:
-            which = 1 if informed[col] else 0
-            for s in range(n_staging):
-                cheapest = 0.0
-                for d in range(n_drop):
-                    road = express_fixed[s, d] + rw[col] * (
-                        interdiction_usd * stops[which, s, d] + express_harm[d]
-                    )
-                    cheapest = road if d == 0 else decisions.minimum(cheapest, road)
-                exit_cost[staging[s], col] = cheapest
-    for v in range(n_variants):
-        differs = False
-        for e in range(n_links):
-            if link_cost[e, v] != last_links[e, v]:
-                differs = True
-                break
-        if not differs:
-            for i in range(exit_cost.shape[0]):
-                if exit_cost[i, v] != last_exits[i, v]:
-                    differs = True
-                    break
-        changed[v] = differs
