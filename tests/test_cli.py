@@ -320,7 +320,7 @@ def test_damaged_results_read_back_exit_1_without_a_traceback(tmp_path, capsys):
     daily.write_bytes(daily.read_bytes()[:200])
     status, _, err = run_cli(["map", str(out), "--out", str(tmp_path / "map.png")], capsys)
     assert status == 1
-    assert_one_error_line(err, "could not be read back", "damaged or truncated")
+    assert_one_error_line(err, "daily.parquet", "damaged or truncated")
     (out / "scenario.yaml").write_bytes(b"\x89PNG\r\n\x1a\n")
     status, _, err = run_cli(["map", str(out), "--out", str(tmp_path / "map.png")], capsys)
     assert status == 1
