@@ -317,10 +317,12 @@ def test_damaged_results_read_back_exit_1_without_a_traceback(tmp_path, capsys):
     args = ["run", "--scenario", str(TINY_YAML), "--days", "10", "--quiet", "--no-plots"]
     assert run_cli([*args, "--out", str(out)], capsys)[0] == 0
     daily = out / "daily.parquet"
-    daily.write_bytes(daily.read_bytes()[:200])
+    whole = daily.read_bytes()
+    daily.write_bytes(whole[:200])
     status, _, err = run_cli(["map", str(out), "--out", str(tmp_path / "map.png")], capsys)
     assert status == 1
     assert_one_error_line(err, "daily.parquet", "damaged or truncated")
+    daily.write_bytes(whole)
     (out / "scenario.yaml").write_bytes(b"\x89PNG\r\n\x1a\n")
     status, _, err = run_cli(["map", str(out), "--out", str(tmp_path / "map.png")], capsys)
     assert status == 1
