@@ -10,7 +10,7 @@ from typing import Any
 
 from migsim.errors import did_you_mean
 from migsim.policies.anti_smuggling import AntiSmuggling
-from migsim.policies.base import Lever, PolicyState
+from migsim.policies.base import Lever, PolicyState, parse_lever
 from migsim.policies.humanitarian_visas import HumanitarianVisas
 from migsim.policies.isthmus_checkpoints import IsthmusCheckpoints
 from migsim.policies.metering import Metering
@@ -56,21 +56,6 @@ __all__ = ["FAMILY_COUNTS", "LEVERS", "Lever", "PolicyState", "parse_lever", "le
 
 # ``nearest(name, options)``: the suggestion for a misspelt name, as everywhere in migsim.
 nearest = did_you_mean
-
-
-def parse_lever(spec: Any) -> Lever:
-    """Build a lever from a scenario entry such as ``{"lever": "metering", ...}``.
-
-    Raises:
-        ValueError: For a missing or unknown lever name (naming the nearest valid one).
-        pydantic.ValidationError: For bad parameters.
-    """
-    if not isinstance(spec, dict) or "lever" not in spec:
-        raise ValueError("each lever entry needs a 'lever' key naming the lever")
-    name = spec["lever"]
-    if name not in LEVERS:
-        raise ValueError(f"unknown lever '{name}'{nearest(name, list(LEVERS))}")
-    return LEVERS[name].model_validate(spec)
 
 
 def lever_parameters(cls: type[Lever]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from migsim.errors import did_you_mean
 from migsim.limits import MAX_NUMBER
 
 if TYPE_CHECKING:
@@ -89,6 +90,25 @@ class PolicyState:
         )
 
 
+# Every lever class by name, filled as each lever module defines its class.
+LEVER_CLASSES: dict[str, type[Lever]] = {}
+
+
+def parse_lever(spec: Any) -> Lever:
+    """Build a lever from a scenario entry such as ``{"lever": "metering", ...}``.
+
+    Raises:
+        ValueError: For a missing or unknown lever name (naming the nearest valid one).
+        pydantic.ValidationError: For bad parameters.
+    """
+    if not isinstance(spec, dict) or "lever" not in spec:
+        raise ValueError("each lever entry needs a 'lever' key naming the lever")
+    name = spec["lever"]
+    if name not in LEVER_CLASSES:
+        raise ValueError(f"unknown lever '{name}'{did_you_mean(name, list(LEVER_CLASSES))}")
+    return LEVER_CLASSES[name].model_validate(spec)
+
+
 def not_huge(value: Any) -> Any:
     """A pydantic check for every field: numbers (and tuples of them) at most ``MAX_NUMBER``."""
     numbers = value if isinstance(value, tuple) else (value,)
@@ -134,6 +154,12 @@ class Lever(BaseModel):
     note: str = ""
 
     _not_huge = field_validator("*", mode="after")(not_huge)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.name:  # every lever class is known by its name (see parse_lever)
+            LEVER_CLASSES[cls.name] = cls
 
     @model_validator(mode="after")
     def _check_dates(self) -> Lever:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from migsim.policies.base import Lever, param
+from migsim.policies.base import Lever, param, parse_lever
 
 
 class TariffThreat(Lever):
@@ -32,8 +32,6 @@ class TariffThreat(Lever):
     @field_validator("response", mode="before")
     @classmethod
     def _parse_response(cls, value: Any) -> list[Lever]:
-        from migsim.policies import parse_lever
-
         return [v if isinstance(v, Lever) else parse_lever(v) for v in value or []]
 
     def responses(self) -> list[Lever]:
