@@ -519,24 +519,6 @@ def logit_choice(rng: np.random.Generator, utility: np.ndarray, scale: float) ->
     return np.argmax(noisy, axis=1)
 
 
-def hire_smuggler(
-    rng: np.random.Generator,
-    money: np.ndarray,
-    risk_class: np.ndarray,
-    fee: float,
-    money_scale: float = 1500.0,
-    caution: float = 0.8,
-) -> np.ndarray:
-    """Whether each departing family hires a smuggler.
-
-    Families must be able to pay the fee; cautious families are likelier to hire one. The
-    probability is ``sigmoid((money - fee) / money_scale + caution (risk_class - 1))``.
-    """
-    u = rng.random(len(money))
-    p = 1.0 / (1.0 + np.exp(-((money - fee) / money_scale + caution * (risk_class - 1.0))))
-    return (u < p) & (money >= fee)
-
-
 def geometric_days(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
     """Whole days with the given means (0 where the mean is 0), geometric so memoryless."""
     u = rng.random(len(mean))
