@@ -23,7 +23,7 @@ from migsim import app
 from migsim.agents import FamilyState
 from migsim.app import charts, instead, page, runs, watch
 from migsim.policies import LEVERS
-from migsim.viz.animation import families_on_the_move
+from migsim.viz.animation import along_polylines, families_on_the_move, road_polylines
 from migsim.viz.maps import MAP_EXTENT
 
 SMALL = {"families_per_year": 3000, "days": 12}
@@ -220,6 +220,42 @@ def test_families_on_the_move_are_placed_on_the_map():
     assert (dots[:, 1] > lat_min).all() and (dots[:, 1] < lat_max).all()
     again, _ = families_on_the_move(model, limit=500)
     np.testing.assert_array_equal(dots, again)  # the same families every time: no flicker
+
+
+def _distance_to_line(points: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Each point's distance (degrees) to the nearest piece of a polyline."""
+    start, end = line[:-1][None], line[1:][None]
+    step = end - start
+    share = np.einsum("pki,pki->pk", points[:, None] - start, step) / np.einsum(
+        "pki,pki->pk", step, step
+    )
+    nearest = start + np.clip(share, 0, 1)[..., None] * step
+    return np.linalg.norm(points[:, None] - nearest, axis=2).min(axis=1)
+
+
+def test_families_on_the_move_follow_the_roads_the_map_draws():
+    from migsim.app.levers import preset
+    from migsim.corridor import load_corridor
+    from migsim.viz.roads import link_path
+
+    corridor = load_corridor(preset("Baseline 2019").corridor_path())
+    link = corridor.links.index(("Hermosillo", "Tijuana"))
+    positions = {p: (corridor.lon[i], corridor.lat[i]) for i, p in enumerate(corridor.places)}
+    line = np.array(link_path("Hermosillo", "Tijuana", positions))
+    assert len(line) > 2  # a road with waypoints
+    points, along = road_polylines(corridor)
+    progress = np.linspace(0, 1, 41)
+    where, heading = along_polylines(
+        points[[link] * len(progress)], along[[link] * len(progress)], progress
+    )
+    assert _distance_to_line(where, line) == pytest.approx(0, abs=1e-9)  # on the drawn road
+    np.testing.assert_allclose(where[[0, -1]], line[[0, -1]])
+    np.testing.assert_allclose(np.linalg.norm(heading, axis=1), 1)
+    # Even steps of the way are even steps along the road, not along the straight chord.
+    walked = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(where, axis=0), axis=1))])
+    np.testing.assert_allclose(walked / walked[-1], progress, atol=0.02)  # (corners cut)
+    chord = line[[0, -1]]
+    assert _distance_to_line(where, chord).max() > 0.5  # not the straight line across the gulf
 
 
 def test_the_page_and_its_lessons():

@@ -17,6 +17,7 @@ import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,7 @@ from migsim.viz.maps import (
 from migsim.viz.roads import link_path
 
 if TYPE_CHECKING:
+    from migsim.corridor import Corridor
     from migsim.model import MigrationModel
     from migsim.results import Results
 
@@ -318,9 +320,10 @@ def _pair_colour(graph: nx.DiGraph, pair: Pair) -> str:
 def families_on_the_move(model: MigrationModel, limit: int = DOTS_LIMIT) -> tuple[np.ndarray, int]:
     """Positions of families travelling along links or resting at places on the way.
 
-    A family on a link is placed between the link's two ends by the share of its travel time
-    already behind it (from the day it is due to arrive and the link's travel days), nudged
-    sideways so that families on the same link do not sit on one line. Families resting at a
+    A family on a link is placed along the link's line as the maps draw it (through its road's
+    waypoints) by the share of its travel time already behind it (from the day it is due to
+    arrive and the link's travel days), nudged sideways so that families on the same link do
+    not sit on one line. Families resting at a
     place are scattered a little around it. At most about ``limit`` dots are returned, always
     for the same families (chosen by their row), so dots do not flicker from day to day.
 
@@ -345,19 +348,71 @@ def families_on_the_move(model: MigrationModel, limit: int = DOTS_LIMIT) -> tupl
     radius = 0.25 * np.sqrt(_spread(rest, 11))
     out[~on_link, 0] = c.lon[places] + radius * np.cos(angle)
     out[~on_link, 1] = c.lat[places] + radius * np.sin(angle)
-    # on a link
+    # on a link: along the road the map draws, by the share of the way already behind
     go = rows[on_link]
     links = fam.link[go]
     speed = np.where(fam.mode[go] == TravelMode.CARAVAN, model.behaviour.caravan_speed, 1.0)
     days = np.maximum(np.ceil(c.link_days[links] / speed), 1)
     progress = np.clip(1.0 - (fam.wake[go] - model.day) / days, 0.0, 1.0)
-    src, dst = c.link_src[links], c.link_dst[links]
-    x0, y0, x1, y1 = c.lon[src], c.lat[src], c.lon[dst], c.lat[dst]
-    length = np.maximum(np.hypot(x1 - x0, y1 - y0), 1e-9)
+    points, along = road_polylines(c)
+    where, heading = along_polylines(points[links], along[links], progress)
     side = 0.15 * (_spread(go, 3) - 0.5)
-    out[on_link, 0] = x0 + progress * (x1 - x0) - side * (y1 - y0) / length
-    out[on_link, 1] = y0 + progress * (y1 - y0) + side * (x1 - x0) / length
+    out[on_link, 0] = where[:, 0] - side * heading[:, 1]
+    out[on_link, 1] = where[:, 1] + side * heading[:, 0]
     return out, per_dot
+
+
+def road_polylines(corridor: Corridor) -> tuple[np.ndarray, np.ndarray]:
+    """Every link's line as the maps draw it (along its road's waypoints), padded to a block.
+
+    Returns:
+        ``(links, k, 2)`` points from source to target (the last repeated to fill ``k``), and
+        ``(links, k)`` the share of the line's length up to each point, from 0 to 1.
+    """
+    places = (corridor.places, corridor.lon.tolist(), corridor.lat.tolist())
+    positions = tuple(zip(*places, strict=True))
+    return _polylines(tuple(corridor.links), positions)
+
+
+@cache
+def _polylines(
+    links: tuple[Pair, ...], positions: tuple[tuple[str, float, float], ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The block of :func:`road_polylines`, built once per corridor."""
+    where = {name: (lon, lat) for name, lon, lat in positions}
+    lines = [np.array(link_path(u, v, where)) for u, v in links]
+    k = max((len(line) for line in lines), default=2)
+    points = np.empty((len(lines), k, 2))
+    along = np.ones((len(lines), k))
+    for i, line in enumerate(lines):
+        points[i, : len(line)], points[i, len(line) :] = line, line[-1]
+        walked = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(line, axis=0).T))])
+        along[i, : len(line)] = walked / max(walked[-1], 1e-12)
+    return points, along
+
+
+def along_polylines(
+    points: np.ndarray, along: np.ndarray, progress: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points at a share of the way along lines, and the unit direction of travel there.
+
+    Args:
+        points: ``(n, k, 2)`` lines (see :func:`road_polylines`).
+        along: ``(n, k)`` share of each line's length up to each point.
+        progress: ``(n,)`` share of the way travelled, from 0 to 1.
+
+    Returns:
+        ``(n, 2)`` positions and ``(n, 2)`` unit headings.
+    """
+    rows = np.arange(len(progress))
+    # The piece of road each family is on: how many inner points it has already passed.
+    piece = (along[:, 1:-1] < progress[:, None]).sum(axis=1)
+    start, end = points[rows, piece], points[rows, piece + 1]
+    done, total = along[rows, piece], along[rows, piece + 1]
+    share = np.clip((progress - done) / np.maximum(total - done, 1e-12), 0.0, 1.0)
+    step = end - start
+    heading = step / np.maximum(np.hypot(step[:, 0], step[:, 1]), 1e-9)[:, None]
+    return start + share[:, None] * step, heading
 
 
 def _spread(rows: np.ndarray, salt: int = 1) -> np.ndarray:
