@@ -111,6 +111,8 @@ class MigrationModel(mesa.Model):
         self.link_flows = np.zeros((max(scenario.days, 1), n_links), dtype=np.int32)
         self.policy = PolicyState.ordinary(self.corridor)
         self._policy_levels: list[float] | None = None  # lever intensities behind self.policy
+        self._steady_until: dt.date | None = None  # no lever changes before this date
+        self._tariff_pct = 0.0  # today's threatened tariff
         self._agents_made = 0
         self.decisions_taken = 0  # route, travel-mode and border choices made so far
         try:
@@ -196,9 +198,15 @@ class MigrationModel(mesa.Model):
         self.clock += 1
 
     def _policy_for(self, today: dt.date) -> PolicyState:
-        self.ledger.set(
-            "tariff_pct", max((t.tariff_pct(today) for t in self._tariffs), default=0.0)
-        )
+        # No lever's schedule changes before ``_steady_until``: yesterday's tariff and policy
+        # state stand without asking every lever again.
+        if self._steady_until is not None and today < self._steady_until:
+            self.ledger.set("tariff_pct", self._tariff_pct)
+            return self.policy
+        untils = [lever.steady_until(today) for lever in self.levers]
+        self._steady_until = min((d for d in untils if d is not None), default=dt.date.max)
+        self._tariff_pct = max((t.tariff_pct(today) for t in self._tariffs), default=0.0)
+        self.ledger.set("tariff_pct", self._tariff_pct)
         levels = [lever.intensity(today) for lever in self.levers]
         # Levers act through their intensity alone: with the same intensities as yesterday
         # (most days), yesterday's policy state stands.

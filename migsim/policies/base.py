@@ -181,6 +181,19 @@ class Lever(BaseModel):
             return 1.0
         return (today - self.start).days / (self.full - self.start).days
 
+    def steady_until(self, today: dt.date) -> dt.date | None:
+        """The first date after ``today`` whose intensity may differ from today's (None: none).
+
+        The intensity changes only at ``start``, ``full`` and ``end`` and daily in between
+        ``start`` and ``full``, so the model need not ask for it again before this date.
+        """
+        if self.end is not None and today >= self.end:
+            return None
+        if self.start is not None and self.full is not None and self.start <= today < self.full:
+            return today + dt.timedelta(days=1)
+        later = [d for d in (self.start, self.full, self.end) if d is not None and d > today]
+        return min(later, default=None)
+
     def apply(self, policy: PolicyState, corridor: Corridor, today: dt.date, level: float) -> None:
         """Adjust the day's policy state; ``level`` is the schedule's intensity (> 0).
 

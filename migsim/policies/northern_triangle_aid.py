@@ -33,6 +33,11 @@ class NorthernTriangleAid(Lever):
     def intensity(self, today: dt.date) -> float:  # noqa: D102
         return super().intensity(today - dt.timedelta(days=self.lag_days))
 
+    def steady_until(self, today: dt.date) -> dt.date | None:  # noqa: D102
+        lag = dt.timedelta(days=self.lag_days)
+        until = super().steady_until(today - lag)
+        return None if until is None else until + lag
+
     def apply(self, policy, corridor, today, level):  # noqa: D102
         ids = (
             places_named(corridor, self.origins, "northern_triangle_aid.origins")
