@@ -20,9 +20,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and write its results folder."""
     from tqdm import tqdm
 
+    from migsim.calibration.compare import against_observed
     from migsim.model import MigrationModel
     from migsim.outfolder import check_replaceable
-    from migsim.results import RUN_FILES
+    from migsim.results import RUN_FILES, Results
     from migsim.scenario import check_families_created, load_scenario
     from migsim.viz.pictures import draw_run
 
@@ -38,9 +39,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             bar.update(1)
             bar.set_postfix(families=f"{model.families_created:,}", refresh=False)
     results = model.results()
-    results.write(out, pictures=None if args.no_plots else draw_run)
+    scale = model.population.families_per_year / scenario.population.families_per_year
+    comparison = against_observed(results, scenario, scale)
+    observed = comparison.apprehensions if comparison else None
+
+    def pictures(run: Results, folder: Path) -> None:
+        draw_run(run, folder, observed)
+
+    results.write(out, pictures=None if args.no_plots else pictures)
     if not args.quiet:
         print(results.format_summary())
+        if comparison:
+            print("\n" + comparison.format())
         print(f"\nResults in {out}/: daily.parquet, place_series.parquet, link_flows.parquet,")
         print("summary.csv, scenario.yaml" + ("" if args.no_plots else ", routes.png, series.png"))
     return 0

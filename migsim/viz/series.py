@@ -1,9 +1,11 @@
 """Time-series dashboard of one run: departures, enforcement, waiting, holding and harm.
 
 ``plot_series`` takes the run's daily table (one row per simulated day, a ``DatetimeIndex``) and
-draws six panels. Daily counts (departures, apprehensions, deportations, …) are smoothed as
-7-day rolling means; stocks (families in transit, waiting, held) are drawn as they are. Columns
-missing from the table are skipped, so the same function serves partial outputs.
+draws six panels, and a seventh with the monthly family-unit apprehensions on the observed curve
+when the run is compared with observed data. Daily counts (departures, apprehensions,
+deportations, …) are smoothed as 7-day rolling means; stocks (families in transit, waiting,
+held) are drawn as they are. Columns missing from the table are skipped, so the same function
+serves partial outputs.
 """
 
 from __future__ import annotations
@@ -169,6 +171,7 @@ def plot_series(
     *,
     title: str = "",
     path: str | Path | None = None,
+    observed: pd.DataFrame | None = None,
 ) -> Figure:
     """Draw a run's daily outputs as six panels sharing one date axis.
 
@@ -177,6 +180,8 @@ def plot_series(
             named in ``LABELS``. Daily counts (see ``FLOW_COLUMNS``) are drawn as 7-day rolling
             means, the other columns (stocks) as they are; missing columns are skipped.
         title: Title drawn above the panels.
+        observed: Monthly family-unit apprehensions (people), columns ``observed`` and
+            ``simulated``, indexed by month (``YYYY-MM``): drawn in a wide panel below.
         path: If given, the figure is saved there at 120 dpi and closed.
 
     Returns:
@@ -188,13 +193,26 @@ def plot_series(
     if not isinstance(daily.index, pd.DatetimeIndex):
         raise ValueError("plot_series needs the daily table indexed by date (a DatetimeIndex)")
     smoothed = _smooth(daily.sort_index())
-    fig, axes = plt.subplots(2, 3, figsize=FIGSIZE, sharex=True, layout="constrained")
-    for ax, panel in zip(axes.flat, PANELS, strict=True):
+    layout = [["0", "1", "2"], ["3", "4", "5"]]
+    size, ratios = FIGSIZE, [1.0, 1.0]
+    if observed is not None:
+        layout.append(["fit"] * 3)
+        size, ratios = (FIGSIZE[0], FIGSIZE[1] + 3.5), [1.0, 1.0, 0.8]
+    mosaic = plt.figure(figsize=size, layout="constrained").subplot_mosaic(
+        layout, sharex=True, height_ratios=ratios
+    )
+    fig = mosaic["0"].figure
+    panels = [mosaic[str(k)] for k in range(len(PANELS))]
+    for ax, panel in zip(panels, PANELS, strict=True):
         _draw_panel(ax, panel, smoothed)
     if "smuggler_revenue_usd" in daily.columns:
         revenue = pd.to_numeric(daily["smuggler_revenue_usd"], errors="coerce")
-        _note_revenue(axes.flat[-1], revenue)
-    _format_dates(axes[-1], smoothed.index)
+        _note_revenue(panels[-1], revenue)
+    bottom = panels[3:]
+    if observed is not None:
+        _draw_observed(mosaic["fit"], observed)
+        bottom = [mosaic["fit"]]
+    _format_dates(bottom, smoothed.index)
     if title:
         fig.suptitle(title, fontsize=13)
     fig.supxlabel(
@@ -243,6 +261,26 @@ def _draw_panel(ax: Axes, panel: Panel, data: pd.DataFrame) -> None:
     for each in axes:
         _leave_room_for_legend(each, rows)
     axes[-1].legend(handles=handles, fontsize=9, loc="upper left", ncols=columns, framealpha=0.9)
+
+
+def _draw_observed(ax: Axes, months: pd.DataFrame) -> None:
+    """Monthly family-unit apprehensions, observed and simulated, at each month's middle."""
+    middle = pd.to_datetime([f"{month}-15" for month in months.index])
+    ax.set_title(
+        "Family-unit apprehensions against what was observed (Northern Triangle people a month)",
+        fontsize=12,
+        loc="left",
+    )
+    ax.grid(True, color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    _style_value_axis(ax)
+    ax.plot(middle, months["observed"], "o-", color="#000000", linewidth=1.6,
+            label="observed (Border Patrol, Northern Triangle share)")  # fmt: skip
+    ax.plot(middle, months["simulated"], "s--", color=COLOURS["us_apprehensions_families"],
+            linewidth=1.6, label="this run")  # fmt: skip
+    ax.set_ylabel("people a month", fontsize=10)
+    _leave_room_for_legend(ax, 2)
+    ax.legend(fontsize=9, loc="upper left", framealpha=0.9)
 
 
 def _note_revenue(ax: Axes, revenue: pd.Series) -> None:
