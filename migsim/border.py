@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import mesa
+import numba
 import numpy as np
 
 from migsim import decisions
@@ -18,6 +19,7 @@ from migsim.decisions import ASYLUM_MX, EVADE, HOME, MOVE, QUEUE, SHELTER, SURRE
 from migsim.families import FamilyState, ServiceQueue, TravelMode, WaitReason, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
+SMUGGLER = MODE.SMUGGLER  # a plain int, which compiled code can read
 
 
 def links_along_border(corridor) -> np.ndarray:
@@ -58,71 +60,46 @@ class Border:
         self.along = links_along_border(model.corridor)
 
     # --------------------------------------------------------- the decision
-    def crossing_options(
-        self, rows: np.ndarray, city: np.ndarray, asylum: np.ndarray, rw: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """What queueing at a city's port and crossing into its sector are worth to families.
+    def utilities(self, rows: np.ndarray, asylum: np.ndarray, claim: np.ndarray):
+        """Utilities (USD) of the border options of families at border cities.
 
-        Informed families know the expected metering wait at the port and where the US
-        returns families to Mexico to wait (remain in Mexico): there the value of asylum is
-        that of waiting months in Mexico, a share ``mpp_value_share`` of it.
+        Queueing at the city's port is worth the asylum value there less the cost of its
+        expected wait, crossing between ports into its sector the asylum value there less the
+        risk-weighted harm; informed families know the expected metering wait and where the US
+        returns families to Mexico to wait (remain in Mexico), where the value of asylum is
+        that of waiting months in Mexico, a share ``mpp_value_share`` of it. Evading Border
+        Patrol is worth its chance of success less its harm and a smuggler's extra fee; moving
+        along the border to another border city is worth the better of queueing or surrendering
+        there less the trip's time, fare and risk-weighted harm.
 
-        Returns:
-            The asylum value at the port, the cost of its expected wait, and the risk-weighted
-            harm of crossing into the sector (``-inf``/``inf`` where the city has none).
-        """
-        m = self.model
-        fam, c, b, costs, pol = m.families, m.corridor, m.behaviour, m.costs, m.policy
-        informed = fam.informed[rows]
-        port_link, sector_link = costs.port_link[city], costs.sector_link[city]
-        port_at = c.link_dst[np.maximum(port_link, 0)]
-        sector_at = c.link_dst[np.maximum(sector_link, 0)]
-        returned = 1 - b.mpp_value_share
-        at_port = asylum * (1 - informed * pol.mpp_share[port_at] * returned)
-        at_sector = asylum * (1 - informed * pol.mpp_share[sector_at] * returned)
-        wait = np.where(informed, self.port_wait[port_at], 0.0)
-        wait_cost = wait * (b.value_of_time_usd + rw * b.harm_usd * b.waiting_victimisation)
-        vic = costs.victimisation_by_mode.take(fam.mode[rows])
-        sector = np.maximum(sector_link, 0)
-        harm = rw * (
-            b.harm_usd * c.link_victimisation[sector] * vic + b.death_usd * c.link_death[sector]
-        )
-        at_port = np.where(port_link >= 0, at_port, -np.inf)
-        at_sector = np.where(sector_link >= 0, at_sector, -np.inf)
-        return at_port - wait_cost, at_sector - harm, harm
-
-    def move_along(self, rows: np.ndarray, asylum: np.ndarray, rw: np.ndarray):
-        """The best move along the border to another border city, and what it is worth.
-
-        Its value is the better of queueing or surrendering there, less the trip's time,
-        fare and risk-weighted harm.
+        Args:
+            rows: The families deciding.
+            asylum: Each family's value of asylum in the US (believed release × claim).
+            claim: Each family's strength of claim.
 
         Returns:
-            The link to take (-1: none) and its value (``-inf``: none).
+            Shape (families, 7), columns in :data:`~migsim.decisions.BORDER_OPTIONS` order
+            (``-inf``: no such option), and the link of each family's best move along the
+            border (-1: none).
         """
         m = self.model
         fam, c, b, costs = m.families, m.corridor, m.behaviour, m.costs
-        along = self.along[fam.place[rows]]  # (n, K) links to other border cities, -1 padded
-        best = np.full(len(rows), -np.inf)
-        link = np.full(len(rows), -1, dtype=np.int64)
-        vic = costs.victimisation_by_mode.take(fam.mode[rows])
-        for k in range(along.shape[1]):
-            e = along[:, k]
-            ok = e >= 0
-            if not ok.any():
-                continue
-            safe = np.maximum(e, 0)
-            there = c.link_dst[safe]
-            queue, surrender, _ = self.crossing_options(rows, there, asylum, rw)
-            trip = (
-                b.value_of_time_usd * c.link_days[safe]
-                + c.link_cost[safe]
-                + rw * b.harm_usd * c.link_victimisation[safe] * vic
-            )
-            value = np.where(ok, np.maximum(queue, surrender) - trip, -np.inf)
-            better = value > best
-            best[better], link[better] = value[better], e[better]
-        return link, best
+        utility = np.empty((len(rows), len(decisions.BORDER_OPTIONS)))
+        move_link = np.empty(len(rows), dtype=np.int64)
+        scalars = tuple(float(x) for x in (
+            1 - b.mpp_value_share, b.value_of_time_usd, b.harm_usd, b.waiting_victimisation,
+            b.death_usd, b.value_in_us_usd * b.evade_success, b.evade_harm_factor,
+            b.smuggler_evade_fee_usd, b.shelter_share, b.shelter_days * b.value_of_time_usd,
+        ))  # fmt: skip
+        _border_utilities(
+            fam.place[rows], fam.informed[rows], fam.mode[rows],
+            costs.risk_weight.take(fam.risk_class[rows]), asylum,
+            b.value_asylum_mx_usd * claim, costs.port_link, costs.sector_link, c.link_dst,
+            m.policy.mpp_share, self.port_wait, c.link_victimisation, c.link_death,
+            c.link_days, c.link_cost, costs.victimisation_by_mode, self.along, scalars,
+            utility, move_link,
+        )  # fmt: skip
+        return utility, move_link
 
     def decide(self, rows: np.ndarray, t: int) -> None:
         """The border decision: queue, surrender, evade, claim in Mexico, wait, home, or move.
@@ -137,22 +114,9 @@ class Border:
         m.decisions_taken += len(rows)
         city = fam.place[rows]
         port_link, sector_link = costs.port_link[city], costs.sector_link[city]
-        rw = costs.risk_weight.take(fam.risk_class[rows])
         claim = b.claim_floor + fam.claim[rows]
         asylum = b.value_in_us_usd * m.journey.believed_release(rows) * claim
-        queue, surrender, harm = self.crossing_options(rows, city, asylum, rw)
-        move_link, move_value = self.move_along(rows, asylum, rw)
-        utility = decisions.border_utilities(
-            queue_value=queue,
-            surrender_value=surrender,
-            crossing_harm=harm,
-            evade_value=b.value_in_us_usd * b.evade_success,
-            evade_harm_factor=b.evade_harm_factor,
-            evade_fee=np.where(fam.mode[rows] == MODE.SMUGGLER, b.smuggler_evade_fee_usd, 0.0),
-            asylum_mx_value=b.value_asylum_mx_usd * claim,
-            shelter_value=b.shelter_share * asylum - b.shelter_days * b.value_of_time_usd,
-            move_value=move_value,
-        )
+        utility, move_link = self.utilities(rows, asylum, claim)
         choice = decisions.logit_choice(rng, utility, costs.asylum_scale)
         self.queue_at_ports(rows[choice == QUEUE], port_link[choice == QUEUE])
         cross = (choice == SURRENDER) | (choice == EVADE)
@@ -387,3 +351,73 @@ class Border:
         queued = np.bincount(c.link_dst[fam.link[metering]], minlength=n)
         cap = np.minimum(pol.metering_cap, m.behaviour.us_port_capacity)
         self.port_wait = queued / np.maximum(cap, 1e-9)
+
+
+@numba.njit(cache=True)
+def _maximum(a: float, b: float) -> float:
+    # np.maximum of two floats: NaN if either is NaN.
+    return a if (a > b or a != a) else b
+
+
+@numba.njit(cache=True)
+def _crossing(
+    place, informed, rw, vic, asylum, port_link, sector_link, link_dst, mpp_share, port_wait,
+    link_vic, link_death, returned, time_usd, harm_usd, waiting_vic, death_usd,
+):  # fmt: skip
+    # A family's values of queueing at a city's port and of crossing into its sector, and the
+    # harm of crossing, with numpy's arithmetic, operation by operation, as it was computed.
+    p_link, s_link = port_link[place], sector_link[place]
+    port_at, sector_at = link_dst[max(p_link, 0)], link_dst[max(s_link, 0)]
+    knows = 1.0 if informed else 0.0
+    at_port = asylum * (1 - knows * mpp_share[port_at] * returned)
+    at_sector = asylum * (1 - knows * mpp_share[sector_at] * returned)
+    wait = port_wait[port_at] if informed else 0.0
+    wait_cost = wait * (time_usd + rw * harm_usd * waiting_vic)
+    s = max(s_link, 0)
+    harm = rw * (harm_usd * link_vic[s] * vic + death_usd * link_death[s])
+    at_port = at_port if p_link >= 0 else -np.inf
+    at_sector = at_sector if s_link >= 0 else -np.inf
+    return at_port - wait_cost, at_sector - harm, harm
+
+
+@numba.njit(cache=True)
+def _border_utilities(
+    places, informed, mode, rw, asylum, asylum_mx, port_link, sector_link, link_dst,
+    mpp_share, port_wait, link_vic, link_death, link_days, link_cost, vic_by_mode, along,
+    scalars, utility, move_link,
+):  # fmt: skip
+    # Border.utilities in one compiled pass over the families (the many small numpy calls it
+    # replaced cost more than the arithmetic at a few families a day).
+    returned, time_usd, harm_usd, waiting_vic, death_usd = scalars[:5]
+    evade_value, evade_harm, evade_fee, shelter_share, shelter_cost = scalars[5:]
+    for i in range(len(places)):
+        vic = vic_by_mode[mode[i]]
+        queue, surrender, harm = _crossing(
+            places[i], informed[i], rw[i], vic, asylum[i], port_link, sector_link, link_dst,
+            mpp_share, port_wait, link_vic, link_death, returned, time_usd, harm_usd,
+            waiting_vic, death_usd,
+        )  # fmt: skip
+        best, link = -np.inf, -1
+        for k in range(along.shape[1]):
+            e = along[places[i], k]
+            if e < 0:
+                continue
+            there_queue, there_surrender, _ = _crossing(
+                link_dst[e], informed[i], rw[i], vic, asylum[i], port_link, sector_link,
+                link_dst, mpp_share, port_wait, link_vic, link_death, returned, time_usd,
+                harm_usd, waiting_vic, death_usd,
+            )  # fmt: skip
+            trip = time_usd * link_days[e] + link_cost[e] + rw[i] * harm_usd * link_vic[e] * vic
+            value = _maximum(there_queue, there_surrender) - trip
+            if value > best:
+                best, link = value, e
+        fee = evade_fee if mode[i] == SMUGGLER else 0.0
+        utility[i, 0] = queue
+        utility[i, 1] = surrender
+        can_cross = np.isfinite(surrender)
+        utility[i, 2] = evade_value - evade_harm * harm - fee if can_cross else -np.inf
+        utility[i, 3] = asylum_mx[i]
+        utility[i, 4] = shelter_share * asylum[i] - shelter_cost
+        utility[i, 5] = 0.0
+        utility[i, 6] = best
+        move_link[i] = link

@@ -37,56 +37,11 @@ def variant_layout() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return columns // 6, (columns // 3) % 2 == 1, columns % 3
 
 
-# The border decision's options, in the columns of :func:`border_utilities`.
+# The border decision's options, in the columns of ``migsim.border.Border.utilities``.
 BORDER_OPTIONS = (
     "queue at port", "surrender", "evade", "asylum in Mexico", "shelter", "home", "move along",
 )  # fmt: skip
 QUEUE, SURRENDER, EVADE, ASYLUM_MX, SHELTER, HOME, MOVE = range(len(BORDER_OPTIONS))
-
-
-def border_utilities(
-    *,
-    queue_value: np.ndarray,
-    surrender_value: np.ndarray,
-    crossing_harm: np.ndarray,
-    evade_value: float,
-    evade_harm_factor: float,
-    evade_fee: np.ndarray,
-    asylum_mx_value: np.ndarray,
-    shelter_value: np.ndarray,
-    move_value: np.ndarray,
-) -> np.ndarray:
-    """Utilities (USD) of the options at a border city, one row a family (``-inf``: none).
-
-    Args:
-        queue_value: Asylum at the port less the cost of its expected wait (``-inf``: no port).
-        surrender_value: Asylum after crossing between ports less its harm (``-inf``: none).
-        crossing_harm: Risk-weighted harm of crossing between ports.
-        evade_value: Value of evading Border Patrol (value in the US × chance it works).
-        evade_harm_factor: Harm of evading as a multiple of crossing to surrender.
-        evade_fee: A smuggler's extra fee to evade (0 for families without one).
-        asylum_mx_value: Value of claiming asylum in Mexico.
-        shelter_value: Value of waiting in a shelter to think again.
-        move_value: Value of the best move along the border (``-inf``: none).
-
-    Returns:
-        Shape (families, 7), columns in :data:`BORDER_OPTIONS` order.
-    """
-    can_cross = np.isfinite(surrender_value)
-    return np.stack(
-        [
-            queue_value,
-            surrender_value,
-            np.where(
-                can_cross, evade_value - evade_harm_factor * crossing_harm - evade_fee, -np.inf
-            ),
-            asylum_mx_value,
-            shelter_value,
-            np.zeros(len(queue_value)),
-            move_value,
-        ],
-        axis=1,
-    )
 
 
 def stay_probability(value_here: np.ndarray, value_going_on: np.ndarray, scale: float):
