@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import mesa
 import networkx as nx
+import numba
 import numpy as np
 
 from migsim import decisions
@@ -25,6 +26,8 @@ from migsim.corridor import Corridor, Kind, Mode
 from migsim.families import FamilyState, TravelMode, plain
 
 S, KIND, MODE = plain(FamilyState), plain(Kind), plain(TravelMode)
+MODE_ALONE, MODE_SMUGGLER, MODE_EXPRESS = MODE.ALONE, MODE.SMUGGLER, MODE.EXPRESS  # plain ints
+TIER_MODES = np.array((MODE.ALONE, MODE.SMUGGLER, MODE.EXPRESS))  # travel mode of each tier
 
 
 @dataclass(frozen=True)
@@ -136,51 +139,46 @@ class Smuggling:
     # ---------------------------------------------------------------- hiring
     def prices(self, rows: np.ndarray) -> np.ndarray:
         """Each family's price of the ordinary and express tiers, shape (2, n), in USD."""
+        return self.tiers(rows)[0]
+
+    def tiers(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each family's prices of the smuggled tiers, and utilities of the three tiers.
+
+        A tier's price is its fee per paying adult plus a share ``price_pass_through`` of the
+        rise in its cost-to-go from the family's origin since the run began. A tier's utility
+        is minus its generalised cost from home: the cost-to-go of travelling alone; for a
+        smuggled tier the price plus the tier's cost-to-go, in which the smuggler's daily
+        outlay stands for each day, less that outlay over the tier's days (the smuggler's,
+        covered by the price) plus the family's own value of those days. A tier the family
+        cannot pay for, or whose route leads nowhere, is ``-inf``; with none available the
+        family goes alone (utility 0).
+
+        Returns:
+            Prices, shape (2, n), and utilities, shape (n, 3) (alone, ordinary, express).
+        """
         m = self.model
         fam, b, costs = m.families, m.behaviour, m.costs
-        origin, informed, risk = fam.origin[rows], fam.informed[rows], fam.risk_class[rows]
         fees = np.array([b.smuggler_fee_usd, b.express_fee_usd]) * m.policy.smuggling_fee_multiplier
-        out = np.empty((2, len(rows)))
-        for k, mode in enumerate((MODE.SMUGGLER, MODE.EXPRESS)):
-            v = decisions.variant(np.full(len(rows), mode), informed, risk)
-            with np.errstate(invalid="ignore"):
-                rise = costs.cost_to_go(origin, v) - costs.first_cost_to_go(origin, v)
-                rise = np.where(np.isfinite(rise), np.maximum(rise, 0.0), 0.0)
-            out[k] = fees[k] * fam.adults[rows] + b.price_pass_through * rise
-        return out
+        prices, utility = np.empty((2, len(rows))), np.empty((len(rows), 3))
+        _tiers(
+            fam.origin[rows], fam.informed[rows], fam.risk_class[rows], fam.adults[rows],
+            fam.money[rows], costs.ctg, costs.first_ctg, float(fees[0]), float(fees[1]),
+            float(b.price_pass_through), float(b.smuggler_cost_per_day_usd - b.value_of_time_usd),
+            self.days_to_border, self.days_by_express, prices, utility,
+        )  # fmt: skip
+        return prices, utility
 
     def choose_tiers(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Families setting off alone choose a tier: alone, ordinary smuggler, or express.
-
-        The family weighs its own generalised cost of each tier from home: the cost-to-go of
-        travelling alone; for a smuggled tier the price plus the tier's cost-to-go, in which
-        the smuggler's daily outlay stands for each day, less that outlay over the tier's days
-        (the smuggler's, covered by the price) plus the family's own value of those days.
+        """Families setting off alone choose a tier by logit (:meth:`tiers`).
 
         Returns:
             Each family's travel mode, and the price it pays.
         """
         m = self.model
-        fam, b, costs = m.families, m.behaviour, m.costs
-        origin, informed, risk = fam.origin[rows], fam.informed[rows], fam.risk_class[rows]
-        n = len(rows)
-        modes = (MODE.ALONE, MODE.SMUGGLER, MODE.EXPRESS)
-        prices = self.prices(rows)
-        days = (self.days_to_border[origin], self.days_by_express[origin])
-        cost = np.empty((n, 3))
-        for k, mode in enumerate(modes):
-            v = decisions.variant(np.full(n, mode), informed, risk)
-            cost[:, k] = costs.cost_to_go(origin, v)
-            if k:
-                saved = (b.smuggler_cost_per_day_usd - b.value_of_time_usd) * days[k - 1]
-                with np.errstate(invalid="ignore"):
-                    cost[:, k] += prices[k - 1] - np.where(np.isfinite(saved), saved, 0.0)
-        cost[:, 1:][fam.money[rows][:, None] < prices.T] = np.inf
-        utility = np.where(np.isfinite(cost), -cost, -np.inf)
-        utility[~np.isfinite(utility).any(axis=1), 0] = 0.0  # nothing priced: go alone
-        choice = decisions.logit_choice(m.rng, utility, b.tier_choice_scale_usd)
-        price = np.where(choice == 0, 0.0, prices[np.maximum(choice - 1, 0), np.arange(n)])
-        return np.array(modes)[choice], price
+        prices, utility = self.tiers(rows)
+        choice = decisions.logit_choice(m.rng, utility, m.behaviour.tier_choice_scale_usd)
+        price = np.where(choice == 0, 0.0, prices[np.maximum(choice - 1, 0), np.arange(len(rows))])
+        return TIER_MODES[choice], price
 
     # ---------------------------------------------------------------- express
     def next_dispatch(self, t: int) -> int:
@@ -237,3 +235,33 @@ class Smuggling:
         fam.evading[rows] = False
         m.ledger.add("express_arrivals", len(rows))
         m.journey.start_links(rows, m.costs.sector_link[places], t)
+
+
+@numba.njit(cache=True)
+def _tiers(
+    origin, informed, risk, adults, money, ctg, first_ctg, fee, express_fee, pass_through,
+    outlay_over_time, days_to_border, days_by_express, prices, utility,
+):  # fmt: skip
+    # Smuggling.tiers in one compiled pass over the families, with the arithmetic of the
+    # numpy expressions it replaced, operation by operation (a tier's cost-to-go column is
+    # decisions.variant: travel mode × 6 + informed × 3 + risk class).
+    for i in range(len(origin)):
+        o, base = origin[i], (3 if informed[i] else 0) + risk[i]
+        cost = np.empty(3)
+        cost[0] = ctg[o, MODE_ALONE * 6 + base]
+        for k in range(2):
+            column = (MODE_SMUGGLER if k == 0 else MODE_EXPRESS) * 6 + base
+            rise = ctg[o, column] - first_ctg[o, column]
+            rise = max(rise, 0.0) if np.isfinite(rise) else 0.0
+            price = (fee if k == 0 else express_fee) * adults[i] + pass_through * rise
+            prices[k, i] = price
+            saved = outlay_over_time * (days_to_border[o] if k == 0 else days_by_express[o])
+            cost[k + 1] = ctg[o, column] + (price - (saved if np.isfinite(saved) else 0.0))
+            if money[i] < price:
+                cost[k + 1] = np.inf
+        available = False
+        for k in range(3):
+            utility[i, k] = -cost[k] if np.isfinite(cost[k]) else -np.inf
+            available = available or np.isfinite(cost[k])
+        if not available:
+            utility[i, 0] = 0.0
