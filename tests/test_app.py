@@ -23,7 +23,12 @@ from migsim import app
 from migsim.agents import FamilyState
 from migsim.app import charts, instead, page, runs, watch
 from migsim.policies import LEVERS
-from migsim.viz.animation import along_polylines, families_on_the_move, road_polylines
+from migsim.viz.animation import (
+    along_polylines,
+    families_on_the_move,
+    road_polylines,
+    text_sizes,
+)
 from migsim.viz.maps import MAP_EXTENT
 
 SMALL = {"families_per_year": 3000, "days": 12}
@@ -125,16 +130,43 @@ def test_show_from_may_runs_the_months_before_at_once():
     assert room.day == 212 and f"{room.date:%Y-%m-%d}" == "2019-04-30"
 
 
-def test_pictures_are_pngs_of_the_expected_size():
+def test_pictures_are_pngs_drawn_at_the_size_they_are_shown():
     room = watch.Classroom(**SMALL)
     for _ in range(8):
         room.step()
     left = _image(watch.map_png(room, 0))
     right = _image(watch.map_png(room, 1))
-    assert left.size == right.size == (630, 630)
+    width, fontsize = watch.LAYOUTS["side by side"]
+    assert left.size == right.size and left.width == round(width * watch.IMAGE_DPI)
     assert np.asarray(left).std() > 20  # a picture, not a blank
-    drawer = watch._live_map(str(room.runs[0].model.corridor.folder))
+    folder = str(room.runs[0].model.corridor.folder)
+    drawer = watch._live_map(folder)
     assert drawer.drawn_places() == len(room.runs[0].model.corridor.places)
+    assert min(text_sizes(drawer.fig)) >= 10  # every name, caption and title
+    stacked = _image(watch.map_png(room, 0, "one under the other"))
+    assert stacked.width == round(watch.LAYOUTS["one under the other"][0] * watch.IMAGE_DPI)
+    key = _image(watch.map_key_png(folder))
+    assert key.width <= 940  # shown at its own size under the maps, as wide as the page
+    saved = _image(watch.with_key(watch.map_png(room, 0), watch.map_key_png(folder)))
+    assert saved.size == (max(left.width, key.width), left.height + key.height)
+
+
+def test_every_watch_map_zooms():
+    room = watch.Classroom(**SMALL)
+    room.step()
+    whole = _image(watch.map_png(room, 0))
+    for name, extent in instead.ZOOMS.items():
+        picture = _image(watch.map_png(room, 0, extent=extent))
+        drawer = watch._live_map(str(room.runs[0].model.corridor.folder), extent=extent)
+        ax = drawer.map.ax
+        assert (*ax.get_xlim(), *ax.get_ylim()) == pytest.approx(extent), name
+        assert picture.width == whole.width
+    south = watch._live_map(
+        str(room.runs[0].model.corridor.folder),
+        extent=instead.ZOOMS["Southern border and the Isthmus"],
+    )
+    names = {text.get_text() for text in south.map.ax.texts}
+    assert "Ciudad Hidalgo / Tecún Umán" in names  # crossings named when zoomed in
 
 
 @pytest.fixture(scope="module")

@@ -159,6 +159,33 @@ def _one_run_s() -> float:
     return run_outcome(RunSpec("Baseline 2019", seed=99)).seconds
 
 
+def _shown_scale(page, selector: str) -> float:
+    """How much a picture is scaled on the screen (CSS pixels per pixel of the image)."""
+    return page.locator(selector).first.evaluate("img => img.clientWidth / img.naturalWidth")
+
+
+def _check_watch_text(page, zoom: str = "Whole corridor") -> None:
+    """Every text of the watch maps and of their key is at least 10 pt as shown on the screen.
+
+    A picture drawn at ``IMAGE_DPI`` has ``IMAGE_DPI / 72`` pixels to a point; a screen's
+    point is 96 / 72 CSS pixels.
+    """
+    from migsim.app import instead, watch
+    from migsim.app.levers import preset
+    from migsim.viz.animation import text_sizes
+
+    folder = str(preset("Baseline 2019").corridor_path())
+    drawer = watch._live_map(folder, "side by side", instead.ZOOMS[zoom])
+    shown = {
+        "maps": (min(text_sizes(drawer.fig)), _shown_scale(page, "img.migsim-watch-map-1")),
+        "key": (watch.KEY_FONTSIZE, _shown_scale(page, "img.migsim-watch-key")),
+    }
+    for what, (points, scale) in shown.items():
+        on_screen = points * watch.IMAGE_DPI / 96 * scale
+        print(f"smallest text of the watch {what} ({zoom}): {on_screen:.1f} pt on the screen")
+        assert on_screen >= 10, f"the watch {what}' text is {on_screen:.1f} pt on the screen"
+
+
 def test_the_lesson_at_projector_size(server, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     expect = sync_api.expect
@@ -234,6 +261,7 @@ def test_the_lesson_at_projector_size(server, tmp_path):
             expect(page.get_by_text("a known misfit")).to_be_visible()
 
             page.get_by_role("tab", name="Watch it").click()
+            page.get_by_role("button", name="Whole corridor", exact=True).click()
             page.get_by_role("button", name="Start watching", exact=True).click()
             page.get_by_role("button", name="A week on", exact=True).click()
             page.get_by_role("button", name="Run to end", exact=True).click()
@@ -241,8 +269,15 @@ def test_the_lesson_at_projector_size(server, tmp_path):
                 page.get_by_text(re.compile(r"^End of the run: 30 September 2019"))
             ).to_be_visible(timeout=180_000)
             expect(page.get_by_role("button", name="▶ Play")).to_be_disabled()
-            page.locator("img.migsim-watch-map-0").scroll_into_view_if_needed()
+            page.locator("img.migsim-watch-key").scroll_into_view_if_needed()  # maps and key
             shot("app_watch.png")
+            _check_watch_text(page)
+            whole = page.locator("img.migsim-watch-map-0").get_attribute("src")
+            page.get_by_role("button", name="Southern border and the Isthmus").click()
+            expect(page.locator("img.migsim-watch-map-0")).not_to_have_attribute(
+                "src", whole, timeout=30_000
+            )
+            _check_watch_text(page, "Southern border and the Isthmus")
         finally:
             browser.close()
     for path in shots:

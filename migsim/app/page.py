@@ -42,7 +42,14 @@ from migsim.app.levers import (
     preset,
 )
 from migsim.app.runs import BAND_SEEDS, HEADLINES, Comparison, Runner, compare
-from migsim.app.watch import START_CHOICES, Classroom, map_png
+from migsim.app.watch import (
+    LAYOUTS,
+    START_CHOICES,
+    Classroom,
+    map_key_png,
+    map_png,
+    with_key,
+)
 from migsim.corridor import load_corridor
 
 # solara warns on every page load served over plain http on 127.0.0.1 (it falls back to a
@@ -167,10 +174,21 @@ CSS = """
 """
 
 
+def corridor_folder():
+    """The corridor folder of the presets (every run of the app shares it)."""
+    return preset("Baseline 2019").corridor_path()
+
+
 @cache
 def corridor_graph():
-    """The corridor of the presets (every run of the app shares it)."""
-    return load_corridor(preset("Baseline 2019").corridor_path()).graph
+    """The corridor of the presets."""
+    return load_corridor(corridor_folder()).graph
+
+
+def watch_layout() -> str:
+    """How the watch maps are laid out (a key of ``LAYOUTS``)."""
+    side_by_side, one_under_the_other = LAYOUTS
+    return one_under_the_other if stacked.value else side_by_side
 
 
 def choose(**changes) -> None:
@@ -396,8 +414,14 @@ def Watch() -> None:
     """The day-by-day maps of the chosen seed, with play, pause, a week on and run to end."""
 
     def show(classroom: Classroom) -> None:
-        pictures = tuple(map_png(classroom, i) for i in range(len(classroom.runs)))
+        layout, extent = watch_layout(), ZOOMS[zoom.value]
+        pictures = tuple(map_png(classroom, i, layout, extent) for i in range(len(classroom.runs)))
         frame.set(WatchFrame(classroom.day, classroom.date, classroom.running, pictures))
+
+    def redraw() -> None:
+        with WATCH_LOCK:
+            if room.value is not None:
+                show(room.value)
 
     def build() -> None:
         left, right = run_choices()
@@ -429,6 +453,8 @@ def Watch() -> None:
         playing.set(False)
 
     solara.lab.use_task(play, dependencies=[playing.value])
+    # The same day again in the new view or layout.
+    solara.use_effect(redraw, [zoom.value, stacked.value])
     now = frame.value
     running = now is not None and now.running
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -442,6 +468,7 @@ def Watch() -> None:
         solara.Button("A week on", on_click=lambda: advance(7), disabled=not running)
         solara.Button("Run to end", on_click=lambda: advance(366), disabled=not running)
         solara.Checkbox(label="Larger maps, one under the other", value=stacked)
+    solara.ToggleButtonsSingle(value=zoom, values=list(ZOOMS))
     if now is None:
         solara.Text(
             "Press Start watching to run the chosen seed day by day, with a map per run.",
@@ -457,10 +484,12 @@ def Watch() -> None:
         with solara.Columns([1] * len(now.pictures)):
             for index, picture in enumerate(now.pictures):
                 Image(picture, f"watch-map-{index}")
+    key = map_key_png(str(corridor_folder()))
+    solara.Image(key, classes=["migsim-figure", "migsim-watch-key"])
     with solara.Row():
         for index, picture in enumerate(now.pictures):
             solara.FileDownload(
-                picture,
+                lambda picture=picture: with_key(picture, key),
                 f"migsim_{SIDES[index].lower()}_{now.date:%Y-%m-%d}.png",
                 label=f"PNG of the {SIDES[index].lower()} map",
                 icon_name=None,

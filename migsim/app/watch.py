@@ -8,6 +8,7 @@ the past week's flows, families moving and waiting, and where levers are in forc
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -28,12 +29,20 @@ from migsim.app.levers import (
 )
 from migsim.corridor import load_corridor
 from migsim.model import MigrationModel
-from migsim.viz.animation import LiveMap, model_frame
+from migsim.viz.animation import LiveMap, key_png, model_frame
+from migsim.viz.basemap import Extent
+from migsim.viz.maps import MAP_EXTENT
 
 S = FamilyState
 SIDES = ("Left", "Right")
 IMAGE_DPI = 100
-MAP_SIZE = (6.3, 6.3)
+# How the maps are laid out: (inches wide, font size). At IMAGE_DPI an image is drawn at the
+# width it is shown at on a 1280-pixel-wide screen (two maps side by side, or one as wide as
+# the page), so its text stays at least 10 pt on the screen.
+LAYOUTS = {"side by side": (4.6, 10.0), "one under the other": (9.2, 11.0)}
+KEY_FONTSIZE = 10.0
+# Kinds of places named on a zoomed-in map, the first named first.
+ZOOMED_NAMES = ("origin", "border_city", "crossing", "checkpoint", "city", "us_port")
 REACHED_US = (S.RELEASED_US, S.EVADED_US, S.APPREHENDED_US, S.CROSSED_US)
 # Where the watching starts: the runs are simulated from the scenarios' start either way.
 START_CHOICES = {
@@ -156,11 +165,14 @@ def _pair_max(model: MigrationModel, flows: np.ndarray) -> float:
     return float(np.bincount(inverse, weights=flows).max(initial=0))
 
 
-def run_title(run: Run, side: str) -> str:
-    """The title of a run's map: which side, what was chosen and any lever changes."""
+def run_title(run: Run, side: str, width: int = 70) -> str:
+    """The title of a run's map: which side and what was chosen, then any lever changes.
+
+    ``width`` is the most characters the second line may take.
+    """
     title = f"{side}: {run.choice}"
     if run.note:
-        title += f"\n{_shorten(run.note, 70)}"
+        title += f"\n{_shorten(run.note, width)}"
     return title
 
 
@@ -168,37 +180,91 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _live_map(folder: str, layout: str = "side by side", extent: Extent = MAP_EXTENT) -> LiveMap:
+    """The map drawer of a corridor, a layout and a view (drawn once per process)."""
+    return _drawer(str(folder), layout, tuple(extent))
+
+
 @cache
-def _live_map(folder: str) -> LiveMap:
-    """The map drawer of a corridor (its unchanging layers are drawn once per process)."""
+def _drawer(folder: str, layout: str, extent: Extent) -> LiveMap:
+    width, fontsize = LAYOUTS[layout]
+    graph = load_corridor(folder).graph
+    labels = None if tuple(extent) == tuple(MAP_EXTENT) else places_in_view(graph, extent)
     return LiveMap(
-        load_corridor(folder).graph, figsize=MAP_SIZE, dpi=IMAGE_DPI, fontsize=7.5, key_height=1.3
+        graph,
+        width=width,
+        dpi=IMAGE_DPI,
+        fontsize=fontsize,
+        legend=False,
+        extent=extent,
+        labels=labels,
     )
 
 
-def map_png(classroom: Classroom, index: int) -> bytes:
-    """The corridor map of one run as PNG: flows, families moving and waiting, enforcement."""
+def places_in_view(graph, extent: Extent) -> list[str]:
+    """The places within ``extent``, in the order a zoomed-in map names them (``ZOOMED_NAMES``)."""
+    lon_min, lon_max, lat_min, lat_max = extent
+    rank = {kind: i for i, kind in enumerate(ZOOMED_NAMES)}
+    inside = [
+        (rank.get(data.get("kind"), len(rank)), str(name))
+        for name, data in graph.nodes(data=True)
+        if lon_min <= float(data["lon"]) <= lon_max and lat_min <= float(data["lat"]) <= lat_max
+    ]
+    return [name for _, name in sorted(inside)]
+
+
+@cache
+def map_key_png(folder: str) -> bytes:
+    """The key of the watch maps, one picture for both (drawn once per process)."""
+    return key_png(load_corridor(folder).graph, dpi=IMAGE_DPI, fontsize=KEY_FONTSIZE, ncols=3)
+
+
+def map_png(
+    classroom: Classroom,
+    index: int,
+    layout: str = "side by side",
+    extent: Extent = MAP_EXTENT,
+) -> bytes:
+    """The corridor map of one run as PNG: flows, families moving and waiting, enforcement.
+
+    ``layout`` names one of ``LAYOUTS``; ``extent`` is what the map shows.
+    """
     run = classroom.runs[index]
     model = run.model
     frame = model_frame(model)
     frame = replace(frame, caption=_map_caption(model, frame.caption, frame.per_dot))
-    drawer = _live_map(str(model.corridor.folder))
+    drawer = _live_map(str(model.corridor.folder), layout, extent)
+    width, fontsize = LAYOUTS[layout]
+    # About as many characters as the width holds at the title's size.
+    characters = int(width * 72 / (0.55 * (fontsize + 1)))
     return drawer.render(
         frame,
-        title=run_title(run, SIDES[index]),
+        title=run_title(run, SIDES[index], characters),
         flow_top=classroom.flow_top,
         waiting_top=classroom.waiting_top,
     )
+
+
+def with_key(picture: bytes, key: bytes) -> bytes:
+    """A map with the key under it, as one PNG (for saving a map on its own)."""
+    from PIL import Image
+
+    top, bottom = (Image.open(io.BytesIO(data)).convert("RGB") for data in (picture, key))
+    both = Image.new("RGB", (max(top.width, bottom.width), top.height + bottom.height), "white")
+    both.paste(top, (0, 0))
+    both.paste(bottom, (0, top.height))
+    buffer = io.BytesIO()
+    both.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _map_caption(model: MigrationModel, date_text: str, per_dot: int) -> str:
     counts = model.families.counts
     reached = sum(counts[s] for s in REACHED_US)
     lines = [
-        date_text,
+        f"{date_text}: reached the US {reached:,}",
         f"on the way {counts[S.TRAVELLING] + counts[S.AT_PLACE]:,}"
         f" (1 dot ≈ {per_dot} famil{'y' if per_dot == 1 else 'ies'})",
         f"waiting in Mexico {counts[S.WAITING] + counts[S.RETURNED_MPP]:,}",
-        f"reached the US {reached:,}",
     ]
     return "\n".join(lines)

@@ -30,6 +30,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from migsim.errors import InputError
 from migsim.viz.basemap import Extent, draw_basemap
@@ -62,12 +63,15 @@ if TYPE_CHECKING:
     from migsim.results import Results
 
 WINDOW_DAYS = 7
-MOVING_COLOUR = "#0b3d91"
+# Yellow with a dark rim: unlike a dark blue, it stands out on the blue bus lines it moves on.
+MOVING_COLOUR = "#ffd21f"
+MOVING_EDGE = "#333333"
 DOTS_LIMIT = 1500
 # Every colour the key shows, kept exact in a GIF's palette.
 KEY_COLOURS = (
     *MODE_COLOURS.values(),
     MOVING_COLOUR,
+    MOVING_EDGE,
     WAITING_COLOUR,
     *(colour for _, _, _, colour, _ in ENFORCEMENT_MARKS),
     *(style.face for style in NODE_STYLES.values() if style.face != "none"),
@@ -131,7 +135,6 @@ class FlowMap:
         legend: bool = True,
         labels: Sequence[str] | None = None,
         fontsize: float = 6.5,
-        key_below: bool = False,
     ) -> None:
         self.ax = ax
         self.graph = graph
@@ -178,9 +181,8 @@ class FlowMap:
             zorder=3,
             gid="waiting",
         )
-        self.dots = ax.scatter(
-            [], [], s=10, color=MOVING_COLOUR, alpha=0.6, linewidths=0, zorder=4, gid="moving"
-        )
+        moving = {"facecolor": MOVING_COLOUR, "edgecolor": MOVING_EDGE, "linewidths": 0.5}
+        self.dots = ax.scatter([], [], s=12, alpha=0.9, zorder=4, gid="moving", **moving)
         draw_nodes(ax, graph, positions)
         self.marks = {
             name: ax.scatter(
@@ -208,7 +210,7 @@ class FlowMap:
             zorder=9,
             bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#cccccc"},
         )
-        self.key = self._add_key(fontsize, below=key_below) if legend else None
+        self.key = self._add_key(fontsize) if legend else None
         if labels is None:
             kinds = nx.get_node_attributes(graph, "kind")
             labels = [p for p in self.places if kinds.get(p) in ("origin", "border_city")]
@@ -261,43 +263,8 @@ class FlowMap:
         )
 
     # ------------------------------------------------------------------ set-up
-    def _add_key(self, fontsize: float, *, below: bool = False):
-        modes = {str(d.get("mode", "")) for _, _, d in self.graph.edges(data=True)}
-        handles = [
-            line_handle(MODE_COLOURS[m], 2.0, MODE_LABELS[m]) for m in MODE_COLOURS if m in modes
-        ]
-        handles.append(
-            Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker="o",
-                markersize=3,
-                color=MOVING_COLOUR,
-                label="families on the move",
-            )
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker="o",
-                markersize=8,
-                markerfacecolor=WAITING_COLOUR,
-                markeredgecolor=WAITING_COLOUR,
-                alpha=0.3,
-                label="families waiting",
-            )
-        )
-        for _, marker, size, colour, label in ENFORCEMENT_MARKS:
-            handles.append(enforcement_handle(marker, size, colour, label, scale=0.6, width=1.4))
-        handles += place_handles(self.graph)
-        if below:  # under the map, in the room the figure leaves for it
-            where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.005), "ncols": 3}
-        else:
-            where = {"loc": "lower left", "ncols": 2}
-        legend = add_legend(self.ax, handles, "", **where)
+    def _add_key(self, fontsize: float):
+        legend = add_legend(self.ax, key_handles(self.graph), "", loc="lower left", ncols=2)
         for text in legend.get_texts():
             text.set_fontsize(fontsize)
         return legend
@@ -308,6 +275,44 @@ class FlowMap:
         }
         self.ax.figure.draw_without_rendering()
         label_places(self.ax, positions, [n for n in names if n in positions], fontsize)
+
+
+def key_handles(graph: nx.DiGraph) -> list[Line2D]:
+    """The key of a moving map: modes, families moving and waiting, enforcement, places."""
+    modes = {str(d.get("mode", "")) for _, _, d in graph.edges(data=True)}
+    handles = [
+        line_handle(MODE_COLOURS[m], 2.0, MODE_LABELS[m]) for m in MODE_COLOURS if m in modes
+    ]
+    moving = {"markersize": 4, "color": MOVING_COLOUR, "markeredgecolor": MOVING_EDGE}
+    waiting = {"markersize": 8, "color": WAITING_COLOUR, "alpha": 0.3}
+    for style, label in ((moving, "families on the move"), (waiting, "families waiting")):
+        handles.append(Line2D([], [], linestyle="none", marker="o", label=label, **style))
+    for _, marker, size, colour, label in ENFORCEMENT_MARKS:
+        handles.append(enforcement_handle(marker, size, colour, label, scale=0.6, width=1.4))
+    return handles + place_handles(graph)
+
+
+def key_png(graph: nx.DiGraph, *, dpi: int = 100, fontsize: float = 10.0, ncols: int = 3) -> bytes:
+    """The key of a moving map alone, as a PNG as wide as its columns need.
+
+    Shown at its own size (one pixel a screen pixel), its text is ``fontsize`` × dpi / 96
+    points on the screen.
+    """
+    fig = Figure(figsize=(1, 1), dpi=dpi)
+    handles = key_handles(graph)
+    fig.legend(
+        handles,
+        [h.get_label() for h in handles],
+        loc="center",
+        ncols=ncols,
+        fontsize=fontsize,
+        frameon=False,
+        columnspacing=1.6,
+        handlelength=2.2,
+    )
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.04)
+    return buffer.getvalue()
 
 
 def _pair_colour(graph: nx.DiGraph, pair: Pair) -> str:
@@ -660,42 +665,72 @@ class LiveMap:
     underneath, draws the flows, waiting circles, moving families and enforcement rings, lays
     the top layer over them, and adds the caption and title. Frames are drawn one at a time.
 
+    The image is ``width`` inches wide and as tall as the title, the map (its height follows
+    from ``extent``), the caption under it and the key need. Shown at ``width × dpi`` pixels,
+    its text keeps its size in points on the screen (× dpi / 96).
+
     Args:
         graph: The corridor (see :class:`FlowMap`).
-        figsize: Size of the image in inches.
+        width: Width of the image in inches.
         dpi: Pixels per inch.
-        legend: Whether to add the key (under the map).
-        fontsize: Size of place names and of the key.
+        legend: Whether to add the key (under the map; see :func:`key_png` for a key alone).
+        fontsize: Size of place names, the caption and the key (the title is a point larger).
         key_height: Inches left under the map for the key.
+        extent: ``(lon_min, lon_max, lat_min, lat_max)`` shown.
+        labels: Places to name (default: origins and border cities).
+        title_lines: Lines of title the image leaves room for.
+        caption_lines: Lines of caption (under the map) the image leaves room for.
     """
 
     def __init__(
         self,
         graph: nx.DiGraph,
         *,
-        figsize: tuple[float, float] = (6.4, 5.2),
+        width: float = 6.4,
         dpi: int = 90,
         legend: bool = True,
-        fontsize: float = 5.5,
-        key_height: float = 1.0,
+        fontsize: float = 10.0,
+        key_height: float = 1.6,
+        extent: Extent = MAP_EXTENT,
+        labels: Sequence[str] | None = None,
+        title_lines: int = 2,
+        caption_lines: int = 3,
     ) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        self.fig = Figure(figsize=figsize, dpi=dpi)
+        line = 1.3 * fontsize / 72  # inches a line of text takes
+        title_room = title_lines * (line + 1 / 72) + 0.06
+        caption_room = caption_lines * line + 0.1
+        key_room = key_height if legend else 0.0
+        map_height = width * map_aspect(extent)
+        height = title_room + map_height + caption_room + key_room
+        self.fig = Figure(figsize=(width, height), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.fig)
-        title_room = 0.36 / figsize[1]
-        key_room = key_height / figsize[1] if legend else 0.0
-        ax = self.fig.add_axes((0.005, key_room, 0.99, 0.99 - title_room - key_room))
-        ax.set_anchor("N")
-        self.map = FlowMap(ax, graph, legend=legend, fontsize=fontsize, key_below=True)
-        self.title = self.fig.text(0.5, 0.995, "", ha="center", va="top", fontsize=8.5)
+        bottom = (caption_room + key_room) / height
+        ax = self.fig.add_axes((0.003, bottom, 0.994, map_height / height))
+        self.map = FlowMap(ax, graph, extent=extent, legend=False, labels=labels, fontsize=fontsize)
+        self.map.caption.remove()  # the caption goes under the map, clear of the places
+        self.map.caption = self.fig.text(
+            0.5, bottom - 0.04 / height, "", ha="center", va="top", fontsize=fontsize
+        )
+        self.title = self.fig.text(
+            0.5, 1 - 0.03 / height, "", ha="center", va="top", fontsize=fontsize + 1
+        )
+        if legend:
+            handles = key_handles(graph)
+            self.fig.legend(
+                handles,
+                [h.get_label() for h in handles],
+                loc="lower center",
+                ncols=2,
+                fontsize=fontsize,
+                frameon=False,
+            )
         m = self.map
         self._changing = [m.flow_lines, m.waiting, m.dots, *m.marks.values()]
         self._texts = [m.caption, self.title]
         above = {id(a) for a in (*ax.collections, *ax.texts, *ax.artists) if _is_above(a)}
         self._above = [a for a in (*ax.collections, *ax.texts, *ax.artists) if id(a) in above]
-        if m.key is not None:
-            self._above.append(m.key)
         everything = self._changing + self._texts + self._above
         for artist in everything:
             artist.set_visible(False)
@@ -748,6 +783,19 @@ class LiveMap:
     def drawn_places(self) -> int:
         """Number of place markers drawn (one per place of the corridor)."""
         return self.map.drawn_places()
+
+
+def map_aspect(extent: Extent) -> float:
+    """Height over width of a map of ``extent`` (as :func:`draw_basemap` draws it)."""
+    lon_min, lon_max, lat_min, lat_max = extent
+    mean_lat = math.radians((lat_min + lat_max) / 2)
+    return (lat_max - lat_min) / ((lon_max - lon_min) * math.cos(mean_lat))
+
+
+def text_sizes(fig: Figure) -> list[float]:
+    """The font sizes (points) of every visible text of a figure, its keys' too."""
+    texts = fig.findobj(lambda a: isinstance(a, Text) and a.get_visible() and a.get_text())
+    return [t.get_fontsize() for t in texts]
 
 
 def _is_above(artist) -> bool:
