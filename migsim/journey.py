@@ -9,6 +9,7 @@ happens next; families moving on choose their next link by logit over costs-to-g
 from __future__ import annotations
 
 import mesa
+import numba
 import numpy as np
 
 from migsim import decisions
@@ -17,6 +18,17 @@ from migsim.families import N_STATES, FamilyState, TravelMode, WaitReason, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
 SMUGGLED = np.isin(np.arange(len(TravelMode)), [MODE.SMUGGLER, MODE.EXPRESS])  # by travel mode
+# What happens to a family arriving at a place, by the place's kind: Mexican officers check
+# it at crossings and checkpoints, Border Patrol meets it in a sector, port officers at a port,
+# and it stays a while in cities, border cities and origins. (Died: a group of its own.)
+ARRIVAL_GROUPS = ("died", "enforced", "sector", "port", "stay", "none")
+ARRIVAL_GROUP = np.full(len(Kind), ARRIVAL_GROUPS.index("none"), dtype=np.int64)
+for _kind, _group in (
+    (KIND.CROSSING, "enforced"), (KIND.CHECKPOINT, "enforced"), (KIND.US_SECTOR, "sector"),
+    (KIND.US_PORT, "port"), (KIND.CITY, "stay"), (KIND.BORDER_CITY, "stay"),
+    (KIND.ORIGIN, "stay"),
+):  # fmt: skip
+    ARRIVAL_GROUP[_kind] = ARRIVAL_GROUPS.index(_group)
 
 
 def km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -36,6 +48,8 @@ class Journey:
 
     Attributes:
         days_home: Days home by bus from any place to any origin, shape (N, N).
+        arrival_group: What happens to a family arriving at each place
+            (:data:`ARRIVAL_GROUPS`).
         flows_today: Families setting off along each link today.
         ready_now: Families whose stay ended on arrival today, deciding today.
     """
@@ -46,6 +60,7 @@ class Journey:
         # Days home by bus (~400 km a day, roads 1.3 times the great circle) from any place.
         dist = km(c.lat[:, None], c.lon[:, None], c.lat[None, :], c.lon[None, :])
         self.days_home = 1 + (1.3 * dist / 400).astype(np.int64)
+        self.arrival_group = ARRIVAL_GROUP.take(c.kind)  # what happens on arrival at each place
         self.ready_now = np.zeros(0, dtype=np.int64)
         self.flows_today = np.zeros(len(c.links), dtype=np.int32)
 
@@ -149,30 +164,24 @@ class Journey:
         if len(rows) == 0:
             return
         m = self.model
-        fam, c, b, rng = m.families, m.corridor, m.behaviour, m.rng
-        links = fam.link[rows]
-        mode = fam.mode[rows]
-        vic = m.costs.victimisation_by_mode.take(mode)
-        u = rng.random((2, len(rows)))
-        incident = u[0] < c.link_victimisation[links] * vic
-        fam.incidents[rows[incident]] += 1
-        m.ledger.add("victimisation_incidents", incident.sum())
-        death_p = c.link_death[links] + incident * b.death_per_incident
-        died = u[1] < death_p
-        places = c.link_dst[links]
-        fam.place[rows] = places
-        fam.link[rows] = -1
-        self.die(rows[died])
-        rows, places = rows[~died], places[~died]
-        kind = c.kind[places]
-        enforced = (kind == KIND.CROSSING) | (kind == KIND.CHECKPOINT)
-        passed = m.mexico.interdict(rows[enforced], places[enforced], t)
-        sector = kind == KIND.US_SECTOR
-        m.border.reach_sector(rows[sector], t)
-        port = kind == KIND.US_PORT
-        m.border.apprehend(rows[port], t, at_port=True)
-        stay = (kind == KIND.CITY) | (kind == KIND.BORDER_CITY) | (kind == KIND.ORIGIN)
-        self.stay(np.concatenate([rows[stay], passed]), t)
+        fam, c = m.families, m.corridor
+        u = m.rng.random((2, len(rows)))
+        grouped = np.empty(len(rows), dtype=rows.dtype)
+        places = np.empty(len(rows), dtype=c.link_dst.dtype)
+        bounds = np.zeros(len(ARRIVAL_GROUPS) + 1, dtype=np.int64)
+        incidents = _arrive(
+            rows, u, fam.link, fam.mode, fam.place, fam.incidents, c.link_victimisation,
+            m.costs.victimisation_by_mode, c.link_death, m.behaviour.death_per_incident,
+            c.link_dst, self.arrival_group, grouped, places, bounds,
+        )  # fmt: skip
+        m.ledger.add("victimisation_incidents", incidents)
+        group = {name: slice(bounds[k], bounds[k + 1]) for k, name in enumerate(ARRIVAL_GROUPS)}
+        self.die(grouped[group["died"]])
+        enforced = group["enforced"]
+        passed = m.mexico.interdict(grouped[enforced], places[enforced], t)
+        m.border.reach_sector(grouped[group["sector"]], t)
+        m.border.apprehend(grouped[group["port"]], t, at_port=True)
+        self.stay(np.concatenate([grouped[group["stay"]], passed]), t)
 
     def stay(self, rows: np.ndarray, t: int) -> None:
         """Families at a place rest a drawn number of days (0 = decide today)."""
@@ -257,3 +266,39 @@ class Journey:
             return
         self.model.families.set_state(rows, S.DIED)
         self.model.ledger.add("deaths", len(rows))
+
+
+@numba.njit(cache=True)
+def _arrive(
+    rows, u, link, mode, place, incidents, link_vic, vic_by_mode, link_death,
+    death_per_incident, link_dst, group_by_place, grouped, places, bounds,
+):  # fmt: skip
+    # Journey.arrive's victimisation, deaths and moves to the link's end in one pass, with
+    # the arithmetic of the numpy expressions it replaced; the families are then grouped by
+    # what happens next (``grouped``, group k in ``bounds[k]:bounds[k + 1]``, in row order
+    # within a group) with the places they reached. Returns the number of incidents.
+    n = len(rows)
+    group = np.empty(n, dtype=np.int64)
+    reached = np.empty(n, dtype=places.dtype)
+    count = 0
+    for i in range(n):
+        r, e = rows[i], link[rows[i]]
+        incident = u[0, i] < link_vic[e] * vic_by_mode[mode[r]]
+        if incident:
+            incidents[r] += 1
+            count += 1
+        died = u[1, i] < link_death[e] + (1.0 if incident else 0.0) * death_per_incident
+        reached[i] = link_dst[e]
+        place[r] = reached[i]
+        link[r] = -1
+        group[i] = 0 if died else group_by_place[reached[i]]
+        bounds[group[i] + 1] += 1
+    for k in range(1, len(bounds)):
+        bounds[k] += bounds[k - 1]
+    filled = bounds[:-1].copy()
+    for i in range(n):
+        k = group[i]
+        grouped[filled[k]] = rows[i]
+        places[filled[k]] = reached[i]
+        filled[k] += 1
+    return count
