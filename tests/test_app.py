@@ -231,6 +231,7 @@ def test_where_families_go_instead_is_counted_per_thousand_departures(comparison
     plt.close(figure)
     south = instead.ZOOMS["Southern border and the Isthmus"]
     zoomed = instead.instead_map(comparison, graph, zoom="Southern border and the Isthmus")
+    assert min(text_sizes(zoomed)) >= 10  # drawn at the width it is shown
     ax = zoomed.axes[0]
     assert (*ax.get_xlim(), *ax.get_ylim()) == pytest.approx(south)
     names = {text.get_text() for text in ax.texts}

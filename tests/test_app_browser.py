@@ -251,6 +251,8 @@ def test_the_lesson_at_projector_size(server, tmp_path):
             expect(page.locator(".migsim-table tr")).not_to_have_count(0)
             page.locator("img.migsim-difference-map").scroll_into_view_if_needed()
             shot("app_instead.png")
+            # Drawn at 100 dpi with text of 10 pt or more, shown at about its own width.
+            assert _shown_scale(page, "img.migsim-difference-map") * 100 / 96 >= 1.0
             whole = page.locator("img.migsim-difference-map").get_attribute("src")
             page.get_by_role("button", name="Southern border and the Isthmus").click()
             expect(page.locator("img.migsim-difference-map")).not_to_have_attribute(

@@ -49,7 +49,7 @@ DPI = 120
 MAX_WIDTH_PT = 8.0
 MAX_CIRCLE_AREA_PT2 = 1100.0
 LABEL_FONTSIZE = 10.0
-LEGEND_FONTSIZE = 9.0
+LEGEND_FONTSIZE = 10.0
 BUSY_CITIES_LABELLED = 6
 LABEL_WEIGHT = 10.0  # cost of a label covering another; labels that cannot avoid it are left out
 
@@ -479,7 +479,7 @@ def _map_axes(
     for axis, formatter in ((ax.xaxis, degrees_w), (ax.yaxis, degrees_n)):
         axis.set_major_locator(MultipleLocator(5))
         axis.set_major_formatter(formatter)
-    ax.tick_params(labelsize=8, length=2, colors="#555555")
+    ax.tick_params(labelsize=10, length=2, colors="#555555")
     _name_regions(ax)
     if title:
         ax.set_title(title, fontsize=12)
@@ -492,13 +492,13 @@ def _map_axes(
 REGION_NAMES: tuple[tuple[float, float, str, float, float, bool], ...] = (
     (-101.0, 32.2, "UNITED STATES", 11, 0, False),
     (-103.5, 23.0, "MEXICO", 13, 0, False),
-    (-90.6, 16.3, "GUATEMALA", 8, 0, False),
-    (-87.3, 14.9, "HONDURAS", 8, 0, False),
-    (-89.2, 13.45, "EL SALVADOR", 7, 0, False),
+    (-90.6, 16.3, "GUATEMALA", 10, 0, False),
+    (-87.3, 14.9, "HONDURAS", 10, 0, False),
+    (-89.2, 13.45, "EL SALVADOR", 10, 0, False),
     (-92.5, 23.5, "Gulf of Mexico", 11, 0, True),
     (-107.0, 16.0, "Pacific Ocean", 11, 0, True),
-    (-110.9, 27.0, "Gulf of California", 9, -48, True),
-    (-95.0, 17.25, "Isthmus of\nTehuantepec", 8, 0, True),
+    (-110.9, 27.0, "Gulf of California", 10, -48, True),
+    (-95.0, 17.25, "Isthmus of\nTehuantepec", 10, 0, True),
 )
 
 
