@@ -201,24 +201,20 @@ class Border:
             return
         m = self.model
         fam, pol, ledger = m.families, m.policy, m.ledger
-        places = fam.place[rows]
         fam.set_state(rows, S.APPREHENDED_US)
-        self.reached_us(rows, t)
-        people = fam.size[rows]
-        if at_port:
-            ledger.add("us_port_arrivals_families", len(rows))
-            ledger.add("us_port_arrivals_people", people.sum())
-            ledger.count_places("us_port_arrivals_families", places)
-        else:
-            ledger.add("us_apprehensions_families", len(rows))
-            ledger.add("us_apprehensions_people", people.sum())
-            ledger.count_places("us_apprehensions_families", places)
-            ledger.count_places("us_apprehensions_people", places, people)
-        self.holding += np.bincount(places, minlength=len(self.holding))
-        # Overcrowded stations release faster, in proportion to how full they are.
-        crowding = np.maximum(1.0, self.holding[places] / pol.holding_capacity[places])
-        mean = pol.processing_days / crowding
-        days = 1 + m.rng.poisson(np.maximum(mean - 1, 0))
+        where = "us_port_arrivals" if at_port else "us_apprehensions"
+        # Overcrowded stations release faster, in proportion to how full they are: each
+        # family's mean days in holding (less the first) from the station's crowding.
+        extra = np.empty(len(rows))
+        people = _into_holding(
+            rows, t, fam.place, fam.size, fam.journey_days, fam.departed, self.holding,
+            pol.holding_capacity, float(pol.processing_days),
+            ledger.place_row(f"{where}_families"),
+            ledger.place_row("us_apprehensions_people"), not at_port, extra,
+        )  # fmt: skip
+        ledger.add(f"{where}_families", len(rows))
+        ledger.add(f"{where}_people", people)
+        days = 1 + m.rng.poisson(extra)
         fam.schedule(rows, t + days)
 
     def reached_us(self, rows: np.ndarray, t: int) -> None:
@@ -421,3 +417,32 @@ def _border_utilities(
         utility[i, 5] = 0.0
         utility[i, 6] = best
         move_link[i] = link
+
+
+@numba.njit(cache=True)
+def _into_holding(
+    rows, t, place, size, journey_days, departed, holding, capacity, processing_days,
+    families_row, people_row, count_people, extra,
+):  # fmt: skip
+    # Border.apprehend's bookkeeping in one pass, with the arithmetic of the numpy
+    # expressions it replaced: the journey's length on first reaching the US side, the
+    # families (and people) taken in at each place, the stations' occupancy, and then each
+    # family's mean extra days in holding given its station's crowding (into ``extra``).
+    # Returns the people taken in.
+    people = 0
+    for r in rows:
+        if journey_days[r] < 0:
+            journey_days[r] = t - departed[r]
+        p = place[r]
+        people += size[r]
+        families_row[p] += 1
+        if count_people:
+            people_row[p] += size[r]
+        holding[p] += 1
+    for i in range(len(rows)):
+        p = place[rows[i]]
+        full = holding[p] / capacity[p]
+        crowding = 1.0 if 1.0 > full else full  # a NaN stays NaN, as in np.maximum
+        mean = processing_days / crowding
+        extra[i] = max(mean - 1, 0.0) if mean == mean else mean
+    return people

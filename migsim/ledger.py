@@ -184,6 +184,10 @@ class Ledger:
         counts = np.bincount(places, weights=weights, minlength=self.n_places)
         self.place_today[self.place_index[name]] += counts
 
+    def place_row(self, name: str) -> np.ndarray:
+        """Today's row of a place measure, to add to in place."""
+        return self.place_today[self.place_index[name]]
+
     def add_places(self, name: str, values: np.ndarray) -> None:
         """Add per-place values (one per place) to a place measure."""
         self.place_today[self.place_index[name]] += values
