@@ -17,6 +17,7 @@ from migsim.corridor import Kind
 from migsim.families import N_STATES, FamilyState, TravelMode, WaitReason, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
+EXPRESS = MODE.EXPRESS  # a plain int, which compiled code can read
 SMUGGLED = np.isin(np.arange(len(TravelMode)), [MODE.SMUGGLER, MODE.EXPRESS])  # by travel mode
 # What happens to a family arriving at a place, by the place's kind: Mexican officers check
 # it at crossings and checkpoints, Border Patrol meets it in a sector, port officers at a port,
@@ -50,6 +51,7 @@ class Journey:
         days_home: Days home by bus from any place to any origin, shape (N, N).
         arrival_group: What happens to a family arriving at each place
             (:data:`ARRIVAL_GROUPS`).
+        at_border: Whether each place is a border city.
         flows_today: Families setting off along each link today.
         ready_now: Families whose stay ended on arrival today, deciding today.
     """
@@ -61,6 +63,7 @@ class Journey:
         dist = km(c.lat[:, None], c.lon[:, None], c.lat[None, :], c.lon[None, :])
         self.days_home = 1 + (1.3 * dist / 400).astype(np.int64)
         self.arrival_group = ARRIVAL_GROUP.take(c.kind)  # what happens on arrival at each place
+        self.at_border = c.kind == KIND.BORDER_CITY
         self.ready_now = np.zeros(0, dtype=np.int64)
         self.flows_today = np.zeros(len(c.links), dtype=np.int32)
 
@@ -189,19 +192,19 @@ class Journey:
             return
         m = self.model
         fam, c, rng = m.families, m.corridor, m.rng
-        places = fam.place[rows]
-        border = c.kind[places] == KIND.BORDER_CITY
-        fam.border_city[rows[border]] = places[border]
-        learn = ~fam.informed[rows] & (rng.random(len(rows)) < m.behaviour.meet_informed)
-        fam.informed[rows[learn]] = True
-        days = decisions.geometric_days(rng, c.mean_stay_days[places])
-        # Express families wait at a staging place for the next bus.
-        boarding = (fam.mode[rows] == MODE.EXPRESS) & m.smuggling.at_staging(places)
-        days[boarding] = m.smuggling.next_dispatch(t) - t
+        # Families meet informed travellers; the days each stays (geometric, numpy's draws
+        # and logarithms); express families wait at a staging place for the next bus.
+        meets = rng.random(len(rows)) < m.behaviour.meet_informed
+        mean = _settle(
+            rows, meets, fam.place, fam.informed, fam.border_city, self.at_border, c.mean_stay_days
+        )
+        days = decisions.geometric_days(rng, mean)
         fam.set_state(rows, S.AT_PLACE)
-        later = days > 0
-        fam.schedule(rows[later], t + days[later])
-        self.ready_now = np.concatenate([self.ready_now, rows[~later]])
+        now = _stay_days(
+            rows, days, t, m.smuggling.next_dispatch(t) - t, fam.mode, fam.place,
+            m.smuggling.is_staging, fam.wake,
+        )  # fmt: skip
+        self.ready_now = np.concatenate([self.ready_now, now])
 
     # ------------------------------------------------------- asylum in Mexico
     def go_on_or_stay(self, rows: np.ndarray, t: int) -> np.ndarray:
@@ -302,3 +305,41 @@ def _arrive(
         places[filled[k]] = reached[i]
         filled[k] += 1
     return count
+
+
+@numba.njit(cache=True)
+def _settle(rows, meets, place, informed, border_city, at_border, mean_stay_days):
+    # Journey.stay before its draw of days: the last border city, who learns the news from
+    # informed families met on the way (``meets``), and each family's mean days here.
+    mean = np.empty(len(rows))
+    for i in range(len(rows)):
+        r = rows[i]
+        p = place[r]
+        if at_border[p]:
+            border_city[r] = p
+        if meets[i] and not informed[r]:
+            informed[r] = True
+        mean[i] = mean_stay_days[p]
+    return mean
+
+
+@numba.njit(cache=True)
+def _stay_days(rows, days, t, to_bus, mode, place, is_staging, wake):
+    # Journey.stay after its draw: express families at a staging place wait ``to_bus``
+    # days; the others' next event is their drawn day. Returns those deciding today.
+    count = 0
+    for i in range(len(rows)):
+        r = rows[i]
+        if mode[r] == EXPRESS and is_staging[place[r]]:
+            days[i] = to_bus
+        if days[i] > 0:
+            wake[r] = t + days[i]
+        else:
+            count += 1
+    now = np.empty(count, dtype=rows.dtype)
+    k = 0
+    for i in range(len(rows)):
+        if days[i] <= 0:
+            now[k] = rows[i]
+            k += 1
+    return now
