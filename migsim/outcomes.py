@@ -62,3 +62,15 @@ def sector_shares(results: Results) -> pd.Series:
     by_sector = people.groupby("place", observed=True)["value"].sum()
     total = by_sector.sum()
     return by_sector / total if total else by_sector
+
+
+PER_THOUSAND = 1000.0
+
+
+def per_thousand_departures(flows: pd.DataFrame, departures: float) -> pd.DataFrame:
+    """Link flows as a share per 1,000 of a run's departures (new attempts included).
+
+    Comparing shares rather than counts shows where families go instead when a policy changes
+    how many set off: ``migsim map --compare``, the app's difference map and the notebooks use it.
+    """
+    return flows.assign(families=flows["families"] * PER_THOUSAND / max(departures, 1.0))

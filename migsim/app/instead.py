@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from migsim.app.runs import Comparison, RunOutcome
+from migsim.outcomes import per_thousand_departures
 from migsim.viz.maps import MAP_EXTENT, plot_flow_difference
 from migsim.viz.names import display_name
 
@@ -38,9 +39,7 @@ ZOOMS = {
 
 def per_thousand(outcome: RunOutcome) -> pd.DataFrame:
     """A run's families per link, as a share per 1,000 of its departures."""
-    links = outcome.links.copy()
-    links["families"] = links["families"] * PER / max(outcome.departures, 1.0)
-    return links
+    return per_thousand_departures(outcome.links, outcome.departures)
 
 
 def arrivals(outcome: RunOutcome) -> pd.Series:

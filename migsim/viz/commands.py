@@ -120,6 +120,7 @@ def _png_path(out: str, default: Path) -> Path:
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Write a run's route map, or the difference map of two runs."""
+    from migsim.outcomes import per_thousand_departures
     from migsim.results import Results
     from migsim.viz.maps import plot_flow_difference, plot_routes
 
@@ -153,7 +154,8 @@ def cmd_map(args: argparse.Namespace) -> int:
         flows_a, flows_b = results.link_totals(), other.link_totals()
         unit, title = "families", f"Where families travelled in {name_b} compared with {name_a}"
         if not args.counts:  # each run's flows per 1,000 of its own departures
-            flows_a, flows_b = _per_thousand(flows_a, results), _per_thousand(flows_b, other)
+            flows_a = per_thousand_departures(flows_a, _departures(results))
+            flows_b = per_thousand_departures(flows_b, _departures(other))
             unit, title = "per 1,000 departures", f"{title} (shares per 1,000 departures)"
         plot_flow_difference(
             results.graph,
@@ -169,10 +171,9 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def _per_thousand(flows, results):
-    """Link flows as a share per 1,000 of the run's departures (new attempts included)."""
-    departures = float(results.daily["departures"].sum()) if "departures" in results.daily else 0
-    return flows.assign(families=flows["families"] * 1000 / max(departures, 1.0))
+def _departures(results) -> float:
+    """Departures over a run (new attempts included), 0 if the run did not record them."""
+    return float(results.daily["departures"].sum()) if "departures" in results.daily else 0.0
 
 
 def _name(results, folder: Path) -> str:
