@@ -44,12 +44,6 @@ BORDER_OPTIONS = (
 QUEUE, SURRENDER, EVADE, ASYLUM_MX, SHELTER, HOME, MOVE = range(len(BORDER_OPTIONS))
 
 
-def stay_probability(value_here: np.ndarray, value_going_on: np.ndarray, scale: float):
-    """Logit chance of taking what is on offer here over going on (both in USD)."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-(value_here - value_going_on) / scale))
-
-
 @dataclass(frozen=True)
 class RouteGraph:
     """A corridor's links laid out once for the daily costs-to-go and route choices.

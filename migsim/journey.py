@@ -51,7 +51,7 @@ class Journey:
         days_home: Days home by bus from any place to any origin, shape (N, N).
         arrival_group: What happens to a family arriving at each place
             (:data:`ARRIVAL_GROUPS`).
-        at_border: Whether each place is a border city.
+        at_border, at_city: Whether each place is a border city, a city.
         flows_today: Families setting off along each link today.
         ready_now: Families whose stay ended on arrival today, deciding today.
     """
@@ -64,6 +64,7 @@ class Journey:
         self.days_home = 1 + (1.3 * dist / 400).astype(np.int64)
         self.arrival_group = ARRIVAL_GROUP.take(c.kind)  # what happens on arrival at each place
         self.at_border = c.kind == KIND.BORDER_CITY
+        self.at_city = c.kind == KIND.CITY
         self.ready_now = np.zeros(0, dtype=np.int64)
         self.flows_today = np.zeros(len(c.links), dtype=np.int32)
 
@@ -212,16 +213,28 @@ class Journey:
 
         A family weighs asylum in Mexico once a journey, at the first Mexican city it stops
         in (where most claims are made: Tapachula and the other southern cities). Families who
-        paid a smuggler do not.
+        paid a smuggler do not. The choice is a logit of the value of asylum in Mexico against
+        the value of going on: the believed chance of staying in the US times its value, less
+        the cost-to-go from here.
         """
         if len(rows) == 0:
             return rows
         m = self.model
-        fam = m.families
-        first = (m.corridor.kind[fam.place[rows]] == KIND.CITY) & ~fam.weighed_mx[rows]
-        fam.weighed_mx[rows[first]] = True
-        first &= ~SMUGGLED.take(fam.mode[rows])
-        stays = self.stay_in_mexico(rows, first)
+        fam, b, info = m.families, m.behaviour, m.information
+        u = m.rng.random(len(rows))
+        first = np.empty(len(rows), dtype=np.bool_)
+        news = 1.0 - b.announcement_weight * info.announced  # as in believed_release
+        scalars = tuple(
+            map(float, (b.release_prior, news, b.value_in_us_usd, m.costs.asylum_scale))
+        )
+        x = _weigh_mexico(
+            rows, fam.place, fam.weighed_mx, fam.mode, fam.claim, fam.origin, fam.informed,
+            fam.risk_class, self.at_city, SMUGGLED, info.release, m.costs.ctg,
+            np.float32(b.claim_floor), np.float32(b.value_asylum_mx_usd), scalars, first,
+        )  # fmt: skip
+        with np.errstate(over="ignore"):
+            p = 1.0 / (1.0 + np.exp(x))  # numpy's exp: a compiled exp differs in the last bit
+        stays = first & (u < p)
         m.mexico.claim_asylum(rows[stays], t)
         return rows[~stays]
 
@@ -229,22 +242,6 @@ class Journey:
         """Each family's belief that reaching the US means being allowed to stay."""
         fam = self.model.families
         return self.model.information.believed_release(fam.origin[rows], fam.informed[rows])
-
-    def stay_in_mexico(self, rows: np.ndarray, in_city: np.ndarray) -> np.ndarray:
-        """Whether families at a Mexican city claim asylum there instead of going on.
-
-        A logit of the value of asylum in Mexico against the value of going on: the believed
-        chance of staying in the US times its value, less the cost-to-go from here.
-        """
-        m = self.model
-        fam, b = m.families, m.behaviour
-        u = m.rng.random(len(rows))
-        claim = b.claim_floor + fam.claim[rows]
-        go = b.value_in_us_usd * self.believed_release(rows) * claim - m.costs.cost_to_go(
-            fam.place[rows], self.variants(rows)
-        )
-        p = decisions.stay_probability(b.value_asylum_mx_usd * claim, go, m.costs.asylum_scale)
-        return in_city & (u < p)
 
     # ------------------------------------------------------------- going home
     def go_home(self, rows: np.ndarray, t: int, state: int, days: int | None = None) -> None:
@@ -343,3 +340,29 @@ def _stay_days(rows, days, t, to_bus, mode, place, is_staging, wake):
             now[k] = rows[i]
             k += 1
     return now
+
+
+@numba.njit(cache=True)
+def _weigh_mexico(
+    rows, place, weighed_mx, mode, claim, origin, informed, risk, at_city, smuggled, release,
+    ctg, claim_floor, value_mx, scalars, first,
+):  # fmt: skip
+    # Journey.go_on_or_stay before numpy's exp: who weighs asylum in Mexico today (``first``;
+    # marks them as having weighed it), and each family's -(value of asylum here - value of
+    # going on) / scale, with the arithmetic (float32 claims included) of the numpy
+    # expressions it replaced. The cost-to-go column is decisions.variant's.
+    prior, news, value_us, scale = scalars
+    x = np.empty(len(rows))
+    for i in range(len(rows)):
+        r = rows[i]
+        p = place[r]
+        weighs = at_city[p] and not weighed_mx[r]
+        if weighs:
+            weighed_mx[r] = True
+        first[i] = weighs and not smuggled[mode[r]]
+        strength = claim_floor + claim[r]  # float32, as numpy adds a float to float32 claims
+        believed = (release[origin[r]] if informed[r] else prior) * news
+        column = mode[r] * 6 + (3 if informed[r] else 0) + risk[r]
+        go = value_us * believed * strength - ctg[p, column]
+        x[i] = -(value_mx * strength - go) / scale
+    return x
