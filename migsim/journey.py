@@ -19,6 +19,21 @@ from migsim.families import N_STATES, FamilyState, TravelMode, WaitReason, plain
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
 EXPRESS = MODE.EXPRESS  # a plain int, which compiled code can read
 SMUGGLED = np.isin(np.arange(len(TravelMode)), [MODE.SMUGGLER, MODE.EXPRESS])  # by travel mode
+# Today's families by their event: its kind follows from the family's state (travelling
+# families arrive by express bus or along a link; deported families and those who gave up
+# get home).
+EVENT_GROUPS = (
+    "bus", "travelling", "asylum_mx", "at_place", "waiting", "at_origin", "apprehended", "mpp",
+    "home", "other",
+)  # fmt: skip
+EVENT_GROUP = np.full(N_STATES, EVENT_GROUPS.index("other"), dtype=np.int64)
+for _state, _group in (
+    (S.TRAVELLING, "travelling"), (S.ASYLUM_MX, "asylum_mx"), (S.AT_PLACE, "at_place"),
+    (S.WAITING, "waiting"), (S.AT_ORIGIN, "at_origin"), (S.APPREHENDED_US, "apprehended"),
+    (S.RETURNED_MPP, "mpp"), (S.DEPORTED, "home"), (S.GAVE_UP, "home"),
+):  # fmt: skip
+    EVENT_GROUP[_state] = EVENT_GROUPS.index(_group)
+BUS, TRAVELLING = EVENT_GROUPS.index("bus"), EVENT_GROUPS.index("travelling")
 # What happens to a family arriving at a place, by the place's kind: Mexican officers check
 # it at crossings and checkpoints, Border Patrol meets it in a sector, port officers at a port,
 # and it stays a while in cities, border cities and origins. (Died: a group of its own.)
@@ -81,51 +96,47 @@ class Journey:
         """Handle the scheduled events of families due today."""
         m = self.model
         fam = m.families
-        fam.wake[rows] = -1
-        state = fam.state[rows]
-        present = np.bincount(state, minlength=N_STATES).tolist()
+        # Today's families by what their event is, in row order within each group (taken off
+        # the schedule: a handler gives each its next event).
+        grouped = np.empty_like(rows)
+        bounds = np.zeros(len(EVENT_GROUPS) + 1, dtype=np.int64)
+        _by_event(rows, fam.wake, fam.state, fam.link, EVENT_GROUP, grouped, bounds)
+        edges = bounds.tolist()
+        slices = {name: slice(edges[k], edges[k + 1]) for k, name in enumerate(EVENT_GROUPS)}
+
+        def due_in(name: str) -> np.ndarray:
+            """Today's families of one group of :data:`EVENT_GROUPS`, in row order."""
+            return grouped[slices[name]]
+
         none = rows[:0]
-
-        def due_in(*states: int) -> np.ndarray:
-            """Today's families in any of the states, in row order."""
-            if not any(present[s] for s in states):
-                return none
-            match = state == states[0]
-            for other in states[1:]:
-                match |= state == other
-            return rows[match]
-
-        travelling = due_in(S.TRAVELLING)
-        if len(travelling):
-            by_bus = fam.link[travelling] < 0  # on an express bus, not a corridor link
-            m.smuggling.arrive(travelling[by_bus], t)
-            self.arrive(travelling[~by_bus], t)
+        m.smuggling.arrive(due_in("bus"), t)  # on an express bus, not a corridor link
+        self.arrive(due_in("travelling"), t)
         # Claimants of asylum in Mexico whose decision came, or who move on first, go on
         # from where they are, with the families whose stay ended.
-        moving_on = m.mexico.asylum_event(due_in(S.ASYLUM_MX), t)
+        moving_on = m.mexico.asylum_event(due_in("asylum_mx"), t)
         fam.set_state(moving_on, S.AT_PLACE)
         # Families who ended a stay, or arrived where there is no reason to stay, decide now:
         # at a border city how to cross (with those whose shelter week is up), at a staging
         # place express families board their bus, elsewhere families weigh whether to go on;
         # those going on choose their next link with those leaving home.
-        due = np.concatenate([due_in(S.AT_PLACE), self.ready_now, moving_on])
+        due = np.concatenate([due_in("at_place"), self.ready_now, moving_on])
         self.ready_now = np.zeros(0, dtype=np.int64)
         going = none
         if len(due):
             at_border = m.corridor.kind[fam.place[due]] == KIND.BORDER_CITY
-            m.border.decide(np.concatenate([due[at_border], due_in(S.WAITING)]), t)
+            m.border.decide(np.concatenate([due[at_border], due_in("waiting")]), t)
             due = due[~at_border]
             boarding = (fam.mode[due] == MODE.EXPRESS) & m.smuggling.at_staging(fam.place[due])
             m.smuggling.dispatch(due[boarding], t)
             going = self.go_on_or_stay(due[~boarding], t)
         else:
-            m.border.decide(due_in(S.WAITING), t)
-        leaving = due_in(S.AT_ORIGIN)
+            m.border.decide(due_in("waiting"), t)
+        leaving = due_in("at_origin")
         m.departures.set_off(leaving, t)
         self.choose_route(np.concatenate([going, leaving]), t)
-        m.border.us_outcome(due_in(S.APPREHENDED_US), t)
-        m.border.mpp_hearing(due_in(S.RETURNED_MPP), t)
-        m.departures.back_home(due_in(S.DEPORTED, S.GAVE_UP), t)
+        m.border.us_outcome(due_in("apprehended"), t)
+        m.border.mpp_hearing(due_in("mpp"), t)
+        m.departures.back_home(due_in("home"), t)
 
     # ------------------------------------------------------------------ moving
     def variants(self, rows: np.ndarray) -> np.ndarray:
@@ -366,3 +377,25 @@ def _weigh_mexico(
         go = value_us * believed * strength - ctg[p, column]
         x[i] = -(value_mx * strength - go) / scale
     return x
+
+
+@numba.njit(cache=True)
+def _by_event(rows, wake, state, link, group_of_state, grouped, bounds):
+    # Journey.handle's grouping of today's families by event (a counting sort, stable), the
+    # numpy masks of every state it replaced in one pass; each family leaves the schedule.
+    n = len(rows)
+    group = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        r = rows[i]
+        wake[r] = -1
+        g = group_of_state[state[r]]
+        if g == TRAVELLING and link[r] < 0:
+            g = BUS
+        group[i] = g
+        bounds[g + 1] += 1
+    for k in range(1, len(bounds)):
+        bounds[k] += bounds[k - 1]
+    filled = bounds[:-1].copy()
+    for i in range(n):
+        grouped[filled[group[i]]] = rows[i]
+        filled[group[i]] += 1
