@@ -54,6 +54,7 @@ class Departures:
         origin_share: Each place's share of first departures.
         base_daily: Each place's first departures a day at the base hazard.
         pull_today: Today's per-place multiplier on departures.
+        risk_cdf: Cumulative shares of the risk classes.
     """
 
     def __init__(self, model: mesa.Model) -> None:
@@ -79,6 +80,8 @@ class Departures:
             for k, count in enumerate(per_day):
                 self.caravans[first + k].append((corridor.index[caravan.origin], int(count)))
         self.pull_today = np.ones(len(corridor.places))
+        cdf = np.asarray(pop.risk_shares, dtype=float).cumsum()
+        self.risk_cdf = cdf / cdf[-1]
 
     def pull(self) -> np.ndarray:
         """Per-origin multiplier on departures from what origin communities hear.
@@ -136,7 +139,10 @@ class Departures:
             # A family unit is one parent with children, two when four or more travel.
             adults=np.where(children, 1 + (size >= 4), size),
             money=rng.lognormal(np.log(pop.money_median_usd), pop.money_spread, n),
-            risk_class=rng.choice(3, size=n, p=list(pop.risk_shares)),
+            # rng.choice(3, size=n, p=risk_shares) as numpy draws it (one uniform number a
+            # family against the cumulative shares) without its checks of p, which cost more
+            # than the draws at a few families a day.
+            risk_class=self.risk_cdf.searchsorted(rng.random(n), side="right"),
             claim=rng.beta(2.0, 3.0, n),
             contacts=contacts,
             # Each contact relays news with the chance that makes the average informed
