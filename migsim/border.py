@@ -20,6 +20,15 @@ from migsim.families import FamilyState, ServiceQueue, TravelMode, WaitReason, p
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
 SMUGGLER = MODE.SMUGGLER  # a plain int, which compiled code can read
+# The border decision's options, grouped by what follows: crossing between ports is the
+# same trip whether the family surrenders or evades.
+DECISION_GROUPS = ("queue", "cross", "asylum_mx", "shelter", "home", "move")
+DECISION_GROUP = np.empty(len(decisions.BORDER_OPTIONS), dtype=np.int64)
+for _option, _group in (
+    (QUEUE, "queue"), (SURRENDER, "cross"), (EVADE, "cross"), (ASYLUM_MX, "asylum_mx"),
+    (SHELTER, "shelter"), (HOME, "home"), (MOVE, "move"),
+):  # fmt: skip
+    DECISION_GROUP[_option] = DECISION_GROUPS.index(_group)
 
 
 def links_along_border(corridor) -> np.ndarray:
@@ -112,29 +121,34 @@ class Border:
         m = self.model
         fam, b, rng, costs = m.families, m.behaviour, m.rng, m.costs
         m.decisions_taken += len(rows)
-        city = fam.place[rows]
-        port_link, sector_link = costs.port_link[city], costs.sector_link[city]
         claim = b.claim_floor + fam.claim[rows]
         asylum = b.value_in_us_usd * m.journey.believed_release(rows) * claim
         utility, move_link = self.utilities(rows, asylum, claim)
         choice = decisions.logit_choice(rng, utility, costs.asylum_scale)
-        self.queue_at_ports(rows[choice == QUEUE], port_link[choice == QUEUE])
-        cross = (choice == SURRENDER) | (choice == EVADE)
-        fam.evading[rows[cross]] = choice[cross] == EVADE
-        payers = rows[(choice == EVADE) & (fam.mode[rows] == MODE.SMUGGLER)]
-        fam.money[payers] -= b.smuggler_evade_fee_usd
-        m.ledger.add("smuggler_revenue_usd", b.smuggler_evade_fee_usd * len(payers))
-        m.journey.start_links(rows[cross], sector_link[cross], t)
-        m.mexico.claim_asylum(rows[choice == ASYLUM_MX], t)
+        # The families by what they chose (in row order), each with the link it takes;
+        # those crossing to evade Border Patrol pay a smuggler's extra fee if they have one.
+        grouped, links = np.empty_like(rows), np.empty(len(rows), dtype=np.int64)
+        bounds = np.zeros(len(DECISION_GROUPS) + 1, dtype=np.int64)
+        payers = _sort_choices(
+            rows, choice, move_link, DECISION_GROUP, fam.place, costs.port_link,
+            costs.sector_link, fam.mode, fam.evading, fam.money,
+            np.float32(b.smuggler_evade_fee_usd), grouped, links, bounds,
+        )  # fmt: skip
+        edges = bounds.tolist()
+        group = {name: slice(edges[k], edges[k + 1]) for k, name in enumerate(DECISION_GROUPS)}
+        self.queue_at_ports(grouped[group["queue"]], links[group["queue"]])
+        m.ledger.add("smuggler_revenue_usd", b.smuggler_evade_fee_usd * payers)
+        m.journey.start_links(grouped[group["cross"]], links[group["cross"]], t)
+        m.mexico.claim_asylum(grouped[group["asylum_mx"]], t)
         # Wait in a shelter and think again in a week.
-        w = rows[choice == SHELTER]
+        w = grouped[group["shelter"]]
         fam.set_state(w, S.WAITING)
         fam.wait_reason[w] = WAIT.SHELTER
         fam.schedule(w, t + b.shelter_days)
-        m.journey.go_home(rows[choice == HOME], t, S.GAVE_UP)
-        movers = choice == MOVE
-        m.ledger.add("border_moves", int(movers.sum()))
-        m.journey.start_links(rows[movers], move_link[movers], t)
+        m.journey.go_home(grouped[group["home"]], t, S.GAVE_UP)
+        movers = group["move"]
+        m.ledger.add("border_moves", movers.stop - movers.start)
+        m.journey.start_links(grouped[movers], links[movers], t)
 
     # ------------------------------------------------------------- metering
     def queue_at_ports(self, rows: np.ndarray, port_links: np.ndarray) -> None:
@@ -446,3 +460,44 @@ def _into_holding(
         mean = processing_days / crowding
         extra[i] = max(mean - 1, 0.0) if mean == mean else mean
     return people
+
+
+@numba.njit(cache=True)
+def _sort_choices(
+    rows, choice, move_link, group_of_choice, place, port_link, sector_link, mode, evading,
+    money, evade_fee, grouped, links, bounds,
+):  # fmt: skip
+    # Border.decide's families grouped by their choice (a stable counting sort, instead of a
+    # numpy mask per option), each with its link: to the port for those queueing, into the
+    # sector for those crossing, along the border for those moving. Families crossing are
+    # marked evading or not; smuggled families evading pay the fee (float32, as numpy
+    # subtracts it). Returns the number who paid.
+    n = len(rows)
+    group = np.empty(n, dtype=np.int64)
+    paid = 0
+    for i in range(n):
+        r, c = rows[i], choice[i]
+        group[i] = group_of_choice[c]
+        bounds[group[i] + 1] += 1
+        if c == SURRENDER or c == EVADE:
+            evading[r] = c == EVADE
+            if c == EVADE and mode[r] == SMUGGLER:
+                money[r] = money[r] - evade_fee
+                paid += 1
+    for k in range(1, len(bounds)):
+        bounds[k] += bounds[k - 1]
+    filled = bounds[:-1].copy()
+    for i in range(n):
+        r, c = rows[i], choice[i]
+        k = filled[group[i]]
+        grouped[k] = r
+        if c == QUEUE:
+            links[k] = port_link[place[r]]
+        elif c == SURRENDER or c == EVADE:
+            links[k] = sector_link[place[r]]
+        elif c == MOVE:
+            links[k] = move_link[i]
+        else:
+            links[k] = -1
+        filled[group[i]] += 1
+    return paid
