@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 
 import mesa
+import numba
 import numpy as np
 
 from migsim import decisions
@@ -21,6 +22,7 @@ from migsim.families import FamilyState, TravelMode, plain
 from migsim.lookup import place_id
 
 S, MODE = plain(FamilyState), plain(TravelMode)
+ALONE, EXPRESS = MODE.ALONE, MODE.EXPRESS  # plain ints, which compiled code can read
 CONTACTS_MEAN = 3.0  # relatives and friends who relay news, on average (assumed)
 
 
@@ -165,15 +167,13 @@ class Departures:
             kept = rng.choice(hired, size=int(m.policy.smuggling_capacity), replace=False)
             turned = np.setdiff1d(hired, kept)
             modes[turned], price[turned] = MODE.ALONE, 0.0
-        fam.mode[alone] = modes
-        fam.money[alone] -= price
         ledger.add("smuggler_revenue_usd", price.sum())
-        ledger.add("smuggled_departures", int((modes != MODE.ALONE).sum()))
-        ledger.add("express_hires", int((modes == MODE.EXPRESS).sum()))
-        fam.attempts[rows] += 1
-        fam.weighed_mx[rows] = False  # a new journey: asylum in Mexico is weighed afresh
-        fam.departed[rows] = t
-        fam.place[rows] = fam.origin[rows]
+        smuggled, express = _set_off(
+            rows, alone, modes, price, t, fam.mode, fam.money, fam.attempts, fam.weighed_mx,
+            fam.departed, fam.place, fam.origin,
+        )  # fmt: skip
+        ledger.add("smuggled_departures", smuggled)
+        ledger.add("express_hires", express)
 
     def back_home(self, rows: np.ndarray, t: int) -> None:
         """Families back at their origin; each may set off again after a drawn wait.
@@ -193,3 +193,25 @@ class Departures:
         again = hazard > 0  # with no hazard a family stays home for good
         fam.wake[rows[~again]] = -1
         fam.schedule(rows[again], t + 1 + wait[again])
+
+
+@numba.njit(cache=True)
+def _set_off(
+    rows, alone, modes, price, t, mode, money, attempts, weighed_mx, departed, place, origin
+):  # fmt: skip
+    # Departures.set_off's bookkeeping in one pass (numpy's casts: money stays float32): the
+    # chosen tiers and their prices for families not in a caravan, then a new journey for all
+    # (asylum in Mexico is weighed afresh). Returns the families smuggled and those express.
+    smuggled = express = 0
+    for i in range(len(alone)):
+        r = alone[i]
+        mode[r] = modes[i]
+        money[r] = money[r] - price[i]
+        smuggled += modes[i] != ALONE
+        express += modes[i] == EXPRESS
+    for r in rows:
+        attempts[r] += 1
+        weighed_mx[r] = False
+        departed[r] = t
+        place[r] = origin[r]
+    return smuggled, express
