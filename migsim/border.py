@@ -31,6 +31,10 @@ for _option, _group in (
     DECISION_GROUP[_option] = DECISION_GROUPS.index(_group)
 
 
+# Outcomes at the end of US holding, in the order :func:`_leave_holding` groups families.
+OUTCOMES = ("removed", "released", "returned to Mexico")
+
+
 def links_along_border(corridor) -> np.ndarray:
     """Each place's links to other border cities, padded with -1, shape (N, K)."""
     c = corridor
@@ -242,26 +246,31 @@ class Border:
         if len(rows) == 0:
             return
         m = self.model
-        fam, b, pol, rng = m.families, m.behaviour, m.policy, m.rng
-        places = fam.place[rows]
-        self.holding -= np.bincount(places, minlength=len(self.holding))
+        fam, b, pol, rng, info, ledger = (
+            m.families,
+            m.behaviour,
+            m.policy,
+            m.rng,
+            m.information,
+            m.ledger,
+        )
         u = rng.random((3, len(rows)))
-        barred = u[0] < pol.safe_third_country
-        mpp = ~barred & (u[1] < pol.mpp_share[places]) & (fam.border_city[rows] >= 0)
-        weak = 2 * b.removal_base * (1 - fam.claim[rows])
-        removed = barred | (~mpp & (u[2] < weak))
-        released = ~removed & ~mpp
-        self.remove(rows[removed])
-        r = rows[released]
-        fam.set_state(r, S.RELEASED_US)
-        m.ledger.add("us_releases", len(r))
-        m.information.observe_outcomes(fam.origin[r], success=True, people=fam.size[r])
-        mp = rows[mpp]
+        grouped = np.empty_like(rows)
+        bounds = np.zeros(len(OUTCOMES) + 1, dtype=np.int64)
+        mpp_people = _leave_holding(
+            rows, u, fam.place, fam.border_city, fam.claim, fam.origin, fam.size, self.holding,
+            float(pol.safe_third_country), pol.mpp_share, np.float32(2 * b.removal_base),
+            info.successes, info.failures, info.settled, grouped, bounds,
+        )  # fmt: skip
+        edges = bounds.tolist()
+        removed, released, mp = (grouped[edges[k] : edges[k + 1]] for k in range(len(OUTCOMES)))
+        fam.set_state(removed, S.REMOVED)
+        ledger.add("us_removals", len(removed))
+        fam.set_state(released, S.RELEASED_US)
+        ledger.add("us_releases", len(released))
         fam.set_state(mp, S.RETURNED_MPP)
-        fam.place[mp] = fam.border_city[mp]
-        m.ledger.add("mpp_returns", len(mp))
-        m.ledger.add("mpp_returns_people", fam.size[mp].sum())
-        m.information.observe_outcomes(fam.origin[mp], success=False)
+        ledger.add("mpp_returns", len(mp))
+        ledger.add("mpp_returns_people", mpp_people)
         wait = 1 + rng.exponential(pol.mpp_mean_wait_days, len(mp)).astype(np.int64)
         fam.schedule(mp, t + wait)
 
@@ -501,3 +510,45 @@ def _sort_choices(
             links[k] = -1
         filled[group[i]] += 1
     return paid
+
+
+@numba.njit(cache=True)
+def _leave_holding(
+    rows, u, place, border_city, claim, origin, size, holding, barred_share, mpp_share,
+    weak_scale, successes, failures, settled, grouped, bounds,
+):  # fmt: skip
+    # Border.us_outcome before its draw of waits, in one pass with the arithmetic of the
+    # numpy expressions it replaced (a weak claim's chance of removal in float32): families
+    # leave their station, are barred (safe third country), returned to Mexico to wait, or
+    # removed for a weak claim, else released; each outcome is heard at home as
+    # Information.observe_outcomes records it (released families join their relatives
+    # abroad). Families are grouped as OUTCOMES (row order within each); returns the people
+    # returned to Mexico.
+    n = len(rows)
+    outcome = np.empty(n, dtype=np.int64)
+    for r in rows:
+        holding[place[r]] -= 1
+    people = 0
+    for i in range(n):
+        r = rows[i]
+        barred = u[0, i] < barred_share
+        mpp = not barred and u[1, i] < mpp_share[place[r]] and border_city[r] >= 0
+        weak = weak_scale * (np.float32(1.0) - claim[r])
+        removed = barred or (not mpp and u[2, i] < weak)
+        outcome[i] = 0 if removed else (2 if mpp else 1)
+        bounds[outcome[i] + 1] += 1
+        if outcome[i] == 1:
+            successes[origin[r]] += 1
+            settled[origin[r]] += size[r]
+        else:
+            failures[origin[r]] += 1
+        if mpp:
+            place[r] = border_city[r]
+            people += size[r]
+    for k in range(1, len(bounds)):
+        bounds[k] += bounds[k - 1]
+    filled = bounds[:-1].copy()
+    for i in range(n):
+        grouped[filled[outcome[i]]] = rows[i]
+        filled[outcome[i]] += 1
+    return people
