@@ -16,7 +16,7 @@ import numpy as np
 from migsim import decisions
 from migsim.corridor import Kind
 from migsim.decisions import ASYLUM_MX, EVADE, HOME, MOVE, QUEUE, SHELTER, SURRENDER
-from migsim.families import FamilyState, ServiceQueue, TravelMode, WaitReason, plain
+from migsim.families import FamilyState, ServiceQueue, TravelMode, WaitReason, by_group, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
 SMUGGLER = MODE.SMUGGLER  # a plain int, which compiled code can read
@@ -31,7 +31,7 @@ for _option, _group in (
     DECISION_GROUP[_option] = DECISION_GROUPS.index(_group)
 
 
-# Outcomes at the end of US holding, in the order :func:`_leave_holding` groups families.
+# Outcomes at the end of US holding, as :func:`_leave_holding` codes them.
 OUTCOMES = ("removed", "released", "returned to Mexico")
 
 
@@ -131,15 +131,13 @@ class Border:
         choice = decisions.logit_choice(rng, utility, costs.asylum_scale)
         # The families by what they chose (in row order), each with the link it takes;
         # those crossing to evade Border Patrol pay a smuggler's extra fee if they have one.
-        grouped, links = np.empty_like(rows), np.empty(len(rows), dtype=np.int64)
-        bounds = np.zeros(len(DECISION_GROUPS) + 1, dtype=np.int64)
-        payers = _sort_choices(
-            rows, choice, move_link, DECISION_GROUP, fam.place, costs.port_link,
-            costs.sector_link, fam.mode, fam.evading, fam.money,
-            np.float32(b.smuggler_evade_fee_usd), grouped, links, bounds,
+        links = np.empty(len(rows), dtype=np.int64)
+        payers = _choices(
+            rows, choice, move_link, fam.place, costs.port_link, costs.sector_link, fam.mode,
+            fam.evading, fam.money, np.float32(b.smuggler_evade_fee_usd), links,
         )  # fmt: skip
-        edges = bounds.tolist()
-        group = {name: slice(edges[k], edges[k + 1]) for k, name in enumerate(DECISION_GROUPS)}
+        order, group = by_group(DECISION_GROUP.take(choice), DECISION_GROUPS)
+        grouped, links = rows[order], links[order]
         self.queue_at_ports(grouped[group["queue"]], links[group["queue"]])
         m.ledger.add("smuggler_revenue_usd", b.smuggler_evade_fee_usd * payers)
         m.journey.start_links(grouped[group["cross"]], links[group["cross"]], t)
@@ -255,15 +253,14 @@ class Border:
             m.ledger,
         )
         u = rng.random((3, len(rows)))
-        grouped = np.empty_like(rows)
-        bounds = np.zeros(len(OUTCOMES) + 1, dtype=np.int64)
+        outcome = np.empty(len(rows), dtype=np.int64)
         mpp_people = _leave_holding(
             rows, u, fam.place, fam.border_city, fam.claim, fam.origin, fam.size, self.holding,
             float(pol.safe_third_country), pol.mpp_share, np.float32(2 * b.removal_base),
-            info.successes, info.failures, info.settled, grouped, bounds,
+            info.successes, info.failures, info.settled, outcome,
         )  # fmt: skip
-        edges = bounds.tolist()
-        removed, released, mp = (grouped[edges[k] : edges[k + 1]] for k in range(len(OUTCOMES)))
+        order, group = by_group(outcome, OUTCOMES)
+        removed, released, mp = (rows[order[group[name]]] for name in OUTCOMES)
         fam.set_state(removed, S.REMOVED)
         ledger.add("us_removals", len(removed))
         fam.set_state(released, S.RELEASED_US)
@@ -472,60 +469,43 @@ def _into_holding(
 
 
 @numba.njit(cache=True)
-def _sort_choices(
-    rows, choice, move_link, group_of_choice, place, port_link, sector_link, mode, evading,
-    money, evade_fee, grouped, links, bounds,
+def _choices(
+    rows, choice, move_link, place, port_link, sector_link, mode, evading, money, evade_fee,
+    links,
 ):  # fmt: skip
-    # Border.decide's families grouped by their choice (a stable counting sort, instead of a
-    # numpy mask per option), each with its link: to the port for those queueing, into the
-    # sector for those crossing, along the border for those moving. Families crossing are
-    # marked evading or not; smuggled families evading pay the fee (float32, as numpy
-    # subtracts it). Returns the number who paid.
-    n = len(rows)
-    group = np.empty(n, dtype=np.int64)
+    # Border.decide's choices taken, in one pass instead of a numpy mask per option: the link
+    # each family takes (to the port to queue, into the sector to cross, along the border to
+    # move); families crossing are marked evading or not, and smuggled families evading pay
+    # the fee (float32, as numpy subtracts it). Returns the number who paid.
     paid = 0
-    for i in range(n):
+    for i in range(len(rows)):
         r, c = rows[i], choice[i]
-        group[i] = group_of_choice[c]
-        bounds[group[i] + 1] += 1
-        if c == SURRENDER or c == EVADE:
+        links[i] = -1
+        if c == QUEUE:
+            links[i] = port_link[place[r]]
+        elif c == SURRENDER or c == EVADE:
+            links[i] = sector_link[place[r]]
             evading[r] = c == EVADE
             if c == EVADE and mode[r] == SMUGGLER:
                 money[r] = money[r] - evade_fee
                 paid += 1
-    for k in range(1, len(bounds)):
-        bounds[k] += bounds[k - 1]
-    filled = bounds[:-1].copy()
-    for i in range(n):
-        r, c = rows[i], choice[i]
-        k = filled[group[i]]
-        grouped[k] = r
-        if c == QUEUE:
-            links[k] = port_link[place[r]]
-        elif c == SURRENDER or c == EVADE:
-            links[k] = sector_link[place[r]]
         elif c == MOVE:
-            links[k] = move_link[i]
-        else:
-            links[k] = -1
-        filled[group[i]] += 1
+            links[i] = move_link[i]
     return paid
 
 
 @numba.njit(cache=True)
 def _leave_holding(
     rows, u, place, border_city, claim, origin, size, holding, barred_share, mpp_share,
-    weak_scale, successes, failures, settled, grouped, bounds,
+    weak_scale, successes, failures, settled, outcome,
 ):  # fmt: skip
     # Border.us_outcome before its draw of waits, in one pass with the arithmetic of the
     # numpy expressions it replaced (a weak claim's chance of removal in float32): families
     # leave their station, are barred (safe third country), returned to Mexico to wait, or
-    # removed for a weak claim, else released; each outcome is heard at home as
-    # Information.observe_outcomes records it (released families join their relatives
-    # abroad). Families are grouped as OUTCOMES (row order within each); returns the people
-    # returned to Mexico.
+    # removed for a weak claim, else released (``outcome``: an index into OUTCOMES); each
+    # outcome is heard at home as Information.observe_outcomes records it (released
+    # families join their relatives abroad). Returns the people returned to Mexico.
     n = len(rows)
-    outcome = np.empty(n, dtype=np.int64)
     for r in rows:
         holding[place[r]] -= 1
     people = 0
@@ -536,7 +516,6 @@ def _leave_holding(
         weak = weak_scale * (np.float32(1.0) - claim[r])
         removed = barred or (not mpp and u[2, i] < weak)
         outcome[i] = 0 if removed else (2 if mpp else 1)
-        bounds[outcome[i] + 1] += 1
         if outcome[i] == 1:
             successes[origin[r]] += 1
             settled[origin[r]] += size[r]
@@ -545,10 +524,4 @@ def _leave_holding(
         if mpp:
             place[r] = border_city[r]
             people += size[r]
-    for k in range(1, len(bounds)):
-        bounds[k] += bounds[k - 1]
-    filled = bounds[:-1].copy()
-    for i in range(n):
-        grouped[filled[outcome[i]]] = rows[i]
-        filled[outcome[i]] += 1
     return people

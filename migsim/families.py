@@ -240,6 +240,37 @@ def _rows_due(wake: np.ndarray, n: int, day: int) -> np.ndarray:
     return out
 
 
+def by_group(group: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, dict[str, slice]]:
+    """Positions of items sorted by their group, and where each group lies in that order.
+
+    Args:
+        group: Each item's group, an index into ``names``.
+        names: The groups' names.
+
+    Returns:
+        The positions (a stable sort: items keep their order within a group), and each
+        group's slice of them by name.
+    """
+    order = np.empty(len(group), dtype=np.intp)
+    bounds = np.zeros(len(names) + 1, dtype=np.int64)
+    _by_group(group, order, bounds)
+    edges = bounds.tolist()
+    return order, {name: slice(edges[k], edges[k + 1]) for k, name in enumerate(names)}
+
+
+@numba.njit(cache=True)
+def _by_group(group: np.ndarray, order: np.ndarray, bounds: np.ndarray) -> None:
+    # A counting sort: one pass where numpy would need a mask and a selection per group.
+    for g in group:
+        bounds[g + 1] += 1
+    for k in range(1, len(bounds)):
+        bounds[k] += bounds[k - 1]
+    filled = bounds[:-1].copy()
+    for i in range(len(group)):
+        order[filled[group[i]]] = i
+        filled[group[i]] += 1
+
+
 def plain(codes: type[IntEnum]) -> SimpleNamespace:
     """An IntEnum's members as plain ints, by name (``plain(FamilyState).WAITING == 3``).
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from migsim import decisions
 from migsim.corridor import Kind
-from migsim.families import N_STATES, FamilyState, TravelMode, WaitReason, plain
+from migsim.families import N_STATES, FamilyState, TravelMode, WaitReason, by_group, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
 EXPRESS = MODE.EXPRESS  # a plain int, which compiled code can read
@@ -98,11 +98,10 @@ class Journey:
         fam = m.families
         # Today's families by what their event is, in row order within each group (taken off
         # the schedule: a handler gives each its next event).
-        grouped = np.empty_like(rows)
-        bounds = np.zeros(len(EVENT_GROUPS) + 1, dtype=np.int64)
-        _by_event(rows, fam.wake, fam.state, fam.link, EVENT_GROUP, grouped, bounds)
-        edges = bounds.tolist()
-        slices = {name: slice(edges[k], edges[k + 1]) for k, name in enumerate(EVENT_GROUPS)}
+        order, slices = by_group(
+            _event_groups(rows, fam.wake, fam.state, fam.link, EVENT_GROUP), EVENT_GROUPS
+        )
+        grouped = rows[order]
 
         def due_in(name: str) -> np.ndarray:
             """Today's families of one group of :data:`EVENT_GROUPS`, in row order."""
@@ -181,16 +180,16 @@ class Journey:
         m = self.model
         fam, c = m.families, m.corridor
         u = m.rng.random((2, len(rows)))
-        grouped = np.empty(len(rows), dtype=rows.dtype)
-        places = np.empty(len(rows), dtype=c.link_dst.dtype)
-        bounds = np.zeros(len(ARRIVAL_GROUPS) + 1, dtype=np.int64)
+        next_step = np.empty(len(rows), dtype=np.int64)
+        reached = np.empty(len(rows), dtype=c.link_dst.dtype)
         incidents = _arrive(
             rows, u, fam.link, fam.mode, fam.place, fam.incidents, c.link_victimisation,
             m.costs.victimisation_by_mode, c.link_death, m.behaviour.death_per_incident,
-            c.link_dst, self.arrival_group, grouped, places, bounds,
+            c.link_dst, self.arrival_group, next_step, reached,
         )  # fmt: skip
         m.ledger.add("victimisation_incidents", incidents)
-        group = {name: slice(bounds[k], bounds[k + 1]) for k, name in enumerate(ARRIVAL_GROUPS)}
+        order, group = by_group(next_step, ARRIVAL_GROUPS)
+        grouped, places = rows[order], reached[order]
         self.die(grouped[group["died"]])
         enforced = group["enforced"]
         passed = m.mexico.interdict(grouped[enforced], places[enforced], t)
@@ -282,17 +281,13 @@ class Journey:
 @numba.njit(cache=True)
 def _arrive(
     rows, u, link, mode, place, incidents, link_vic, vic_by_mode, link_death,
-    death_per_incident, link_dst, group_by_place, grouped, places, bounds,
+    death_per_incident, link_dst, group_by_place, group, reached,
 ):  # fmt: skip
     # Journey.arrive's victimisation, deaths and moves to the link's end in one pass, with
-    # the arithmetic of the numpy expressions it replaced; the families are then grouped by
-    # what happens next (``grouped``, group k in ``bounds[k]:bounds[k + 1]``, in row order
-    # within a group) with the places they reached. Returns the number of incidents.
-    n = len(rows)
-    group = np.empty(n, dtype=np.int64)
-    reached = np.empty(n, dtype=places.dtype)
+    # the arithmetic of the numpy expressions it replaced: each family's place reached and
+    # what happens next there (an index into ARRIVAL_GROUPS). Returns the incidents.
     count = 0
-    for i in range(n):
+    for i in range(len(rows)):
         r, e = rows[i], link[rows[i]]
         incident = u[0, i] < link_vic[e] * vic_by_mode[mode[r]]
         if incident:
@@ -303,15 +298,6 @@ def _arrive(
         place[r] = reached[i]
         link[r] = -1
         group[i] = 0 if died else group_by_place[reached[i]]
-        bounds[group[i] + 1] += 1
-    for k in range(1, len(bounds)):
-        bounds[k] += bounds[k - 1]
-    filled = bounds[:-1].copy()
-    for i in range(n):
-        k = group[i]
-        grouped[filled[k]] = rows[i]
-        places[filled[k]] = reached[i]
-        filled[k] += 1
     return count
 
 
@@ -380,22 +366,14 @@ def _weigh_mexico(
 
 
 @numba.njit(cache=True)
-def _by_event(rows, wake, state, link, group_of_state, grouped, bounds):
-    # Journey.handle's grouping of today's families by event (a counting sort, stable), the
-    # numpy masks of every state it replaced in one pass; each family leaves the schedule.
-    n = len(rows)
-    group = np.empty(n, dtype=np.int64)
-    for i in range(n):
+def _event_groups(rows, wake, state, link, group_of_state):
+    # Each of today's families' group of EVENT_GROUPS, in one pass instead of a numpy mask
+    # per state; each family leaves the schedule.
+    group = np.empty(len(rows), dtype=np.int64)
+    for i in range(len(rows)):
         r = rows[i]
         wake[r] = -1
-        g = group_of_state[state[r]]
-        if g == TRAVELLING and link[r] < 0:
-            g = BUS
-        group[i] = g
-        bounds[g + 1] += 1
-    for k in range(1, len(bounds)):
-        bounds[k] += bounds[k - 1]
-    filled = bounds[:-1].copy()
-    for i in range(n):
-        grouped[filled[group[i]]] = rows[i]
-        filled[group[i]] += 1
+        group[i] = group_of_state[state[r]]
+        if group[i] == TRAVELLING and link[r] < 0:
+            group[i] = BUS
+    return group
