@@ -7,13 +7,15 @@ deportation, and asylum claims with COMAR.
 from __future__ import annotations
 
 import mesa
+import numba
 import numpy as np
 
 from migsim import decisions
 from migsim.corridor import Kind
-from migsim.families import FamilyState, ServiceQueue, WaitReason, plain
+from migsim.families import FamilyState, ServiceQueue, WaitReason, by_group, plain
 
 S, KIND, WAIT = (plain(codes) for codes in (FamilyState, Kind, WaitReason))
+FATES = ("passed", "turned back", "detained")  # of families at crossings and checkpoints
 
 
 class Mexico:
@@ -26,12 +28,14 @@ class Mexico:
     Attributes:
         detention: Detained families waiting to be deported, first in first out.
         formal_crossing: Whether each place is a formal Guatemala–Mexico crossing (visas).
+        at_crossing: Whether each place is a Guatemala–Mexico crossing.
     """
 
     def __init__(self, model: mesa.Model) -> None:
         self.model = model
         c = model.corridor
         self.formal_crossing = (c.kind == KIND.CROSSING) & (c.group == "formal")
+        self.at_crossing = c.kind == KIND.CROSSING
         self.detention = ServiceQueue()
         self.visa_credit = 0.0  # visas of today's quota not yet handed out
 
@@ -44,7 +48,7 @@ class Mexico:
         if len(rows) == 0:
             return rows
         m = self.model
-        fam, c, pol, rng = m.families, m.corridor, m.policy, m.rng
+        fam, pol, rng = m.families, m.policy, m.rng
         # Humanitarian visas are handed out at formal crossings, first come first served.
         formal = np.flatnonzero(self.formal_crossing[places])
         u_visa = rng.random(len(formal))
@@ -57,11 +61,11 @@ class Mexico:
             fam.visa_until[rows[chosen]] = t + pol.visa_validity_days
             self.visa_credit -= len(chosen)
             m.ledger.add("humanitarian_visas", len(chosen))
-        mode = fam.mode[rows]
-        mult = m.costs.stop_by_mode(pol).take(mode)
-        p = pol.interdiction[places] * mult * (fam.visa_until[rows] < t)
         u = rng.random((3, len(rows)))
-        stopped = u[0] < p
+        stopped = _stopped(
+            rows, places, fam.mode, fam.visa_until, t, pol.interdiction,
+            m.costs.stop_by_mode(pol), u,
+        )  # fmt: skip
         # Each place processes at most its capacity a day; the rest get through.
         cap = pol.enforcement_capacity[places]
         idx = np.flatnonzero(stopped)
@@ -70,12 +74,17 @@ class Mexico:
             at = places[order]  # sorted: a family's rank is its distance from its place's first
             rank = np.arange(len(order)) - np.searchsorted(at, at)
             stopped[order[rank >= cap[order]]] = False
-        m.information.observe_interdiction(places, stopped)
-        caught, caught_at = rows[stopped], places[stopped]
-        back = (c.kind[caught_at] == KIND.CROSSING) & (u[2][stopped] < pol.turned_back_share)
-        self.turn_back(caught[back], t)
-        self.detain(caught[~back], caught_at[~back], t)
-        return rows[~stopped]
+        info = m.information
+        fate = _fates(
+            places, stopped, u, self.at_crossing, float(pol.turned_back_share), info.passed,
+            info.stopped,
+        )  # fmt: skip
+        by_fate, group = by_group(fate, FATES)
+        rows, places = rows[by_fate], places[by_fate]
+        self.turn_back(rows[group["turned back"]], t)
+        detained = group["detained"]
+        self.detain(rows[detained], places[detained], t)
+        return rows[group["passed"]]
 
     def turn_back(self, rows: np.ndarray, t: int) -> None:
         """Families turned back at the southern border go home."""
@@ -159,3 +168,32 @@ class Mexico:
         going = np.delete(rows, stays)  # the others, in their order
         m.ledger.add("asylum_mx_moved_on", len(going))
         return going
+
+
+@numba.njit(cache=True)
+def _stopped(rows, places, mode, visa_until, t, interdiction, stop_by_mode, u):
+    # Mexico.interdict's stops before capacity, with the arithmetic of the numpy expression
+    # it replaced: a place's interdiction times the travel mode's multiplier, 0 with a visa.
+    stopped = np.empty(len(rows), dtype=np.bool_)
+    for i in range(len(rows)):
+        r = rows[i]
+        no_visa = 1.0 if visa_until[r] < t else 0.0
+        stopped[i] = u[0, i] < interdiction[places[i]] * stop_by_mode[mode[r]] * no_visa
+    return stopped
+
+
+@numba.njit(cache=True)
+def _fates(places, stopped, u, at_crossing, turned_back_share, passed, stopped_at):
+    # Mexico.interdict after capacity: what officers' stops are heard as (the passing and
+    # stopped families at each place, as Information.observe_interdiction records them),
+    # and each family's fate, an index into FATES: families stopped at a crossing are turned
+    # back with the share ``turned_back_share``, the other stopped families detained.
+    fate = np.empty(len(places), dtype=np.int64)
+    for i in range(len(places)):
+        p = places[i]
+        passed[p] += 1
+        fate[i] = 0
+        if stopped[i]:
+            stopped_at[p] += 1
+            fate[i] = 1 if at_crossing[p] and u[2, i] < turned_back_share else 2
+    return fate
