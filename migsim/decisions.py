@@ -443,13 +443,23 @@ def choose_links(
     Returns:
         The chosen link per family, or -1 where no link leads anywhere useful.
     """
-    u = rng.random(len(places))
-    k = len(cumulative)
-    cum = cumulative.reshape(k, -1).take(cells(cumulative[0], places, variants), axis=1)  # (K, n)
-    pick = (u >= cum).sum(axis=0)
-    usable = cum[-1] > 0
-    pick = np.minimum(pick, k - 1)
-    return np.where(usable, graph.out_links.take(cells(graph.out_links, places, pick)), -1)
+    return _choose_links(rng.random(len(places)), cumulative, graph.out_links, places, variants)
+
+
+@numba.njit(cache=True)
+def _choose_links(u, cumulative, out_links, places, variants):
+    # Each family's pick is the number of cumulative probabilities at or below its draw
+    # (capped at the last link); -1 where no link out of its place is usable.
+    k = cumulative.shape[0]
+    out = np.empty(len(u), dtype=out_links.dtype)
+    for i in range(len(u)):
+        p, v = places[i], variants[i]
+        pick = 0
+        for j in range(k):
+            if u[i] >= cumulative[j, p, v]:
+                pick += 1
+        out[i] = out_links[p, min(pick, k - 1)] if cumulative[k - 1, p, v] > 0 else -1
+    return out
 
 
 def cells(table: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:

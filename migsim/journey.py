@@ -17,7 +17,7 @@ from migsim.corridor import Kind
 from migsim.families import N_STATES, FamilyState, TravelMode, WaitReason, by_group, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
-EXPRESS = MODE.EXPRESS  # a plain int, which compiled code can read
+EXPRESS, NOT_WAITING = MODE.EXPRESS, WAIT.NONE  # plain ints, which compiled code can read
 SMUGGLED = np.isin(np.arange(len(TravelMode)), [MODE.SMUGGLER, MODE.EXPRESS])  # by travel mode
 # Today's families by their event: its kind follows from the family's state (travelling
 # families arrive by express bus or along a link; deported families and those who gave up
@@ -166,12 +166,10 @@ class Journey:
         m = self.model
         fam, costs = m.families, m.costs
         fam.set_state(rows, S.TRAVELLING)
-        fam.wait_reason[rows] = WAIT.NONE
-        fam.link[rows] = links
-        by_mode = decisions.cells(costs.link_days, links, fam.mode[rows])  # flat (link, mode)
-        fam.money[rows] -= costs.link_fares.take(by_mode)
-        self.flows_today += np.bincount(links, minlength=len(m.corridor.links)).astype(np.int32)
-        fam.schedule(rows, t + costs.link_days.take(by_mode))
+        _start_links(
+            rows, links, t, fam.mode, fam.wait_reason, fam.link, fam.money, fam.wake,
+            costs.link_days, costs.link_fares, self.flows_today,
+        )  # fmt: skip
 
     def arrive(self, rows: np.ndarray, t: int) -> None:
         """Families reach the end of their link: victimisation, deaths, then the place's rules."""
@@ -377,3 +375,17 @@ def _event_groups(rows, wake, state, link, group_of_state):
         if group[i] == TRAVELLING and link[r] < 0:
             group[i] = BUS
     return group
+
+
+@numba.njit(cache=True)
+def _start_links(rows, links, t, mode, wait_reason, link, money, wake, days, fares, flows):
+    # Journey.start_links after the state change, in one pass: no longer waiting, the link,
+    # its fare by travel mode (float32, as numpy subtracted it), today's flow along it, and
+    # the day of arrival at its far end.
+    for i in range(len(rows)):
+        r, e = rows[i], links[i]
+        wait_reason[r] = NOT_WAITING
+        link[r] = e
+        money[r] = money[r] - fares[e, mode[r]]
+        flows[e] += 1
+        wake[r] = t + days[e, mode[r]]
