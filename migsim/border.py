@@ -19,7 +19,8 @@ from migsim.decisions import ASYLUM_MX, EVADE, HOME, MOVE, QUEUE, SHELTER, SURRE
 from migsim.families import FamilyState, ServiceQueue, TravelMode, WaitReason, by_group, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
-SMUGGLER = MODE.SMUGGLER  # a plain int, which compiled code can read
+SMUGGLER, RETURNED_MPP = MODE.SMUGGLER, S.RETURNED_MPP  # plain ints for compiled code
+METERING, NOT_WAITING = WAIT.METERING, WAIT.NONE
 # The border decision's options, grouped by what follows: crossing between ports is the
 # same trip whether the family surrenders or evades.
 DECISION_GROUPS = ("queue", "cross", "asylum_mx", "shelter", "home", "move")
@@ -31,6 +32,11 @@ for _option, _group in (
     DECISION_GROUP[_option] = DECISION_GROUPS.index(_group)
 
 
+# What happens to a waiting family today, as :func:`_waiting_fates` codes it.
+WAITING_FATES = (
+    "died", "mpp home", "mpp claim", "mpp evade", "mpp evade, no way", "queue home",
+    "queue cross", "waits",
+)  # fmt: skip
 # Outcomes at the end of US holding, as :func:`_leave_holding` codes them.
 OUTCOMES = ("removed", "released", "returned to Mexico")
 
@@ -304,39 +310,31 @@ class Border:
         if len(rows) == 0:
             return
         u = rng.random((4, len(rows)))
-        incident = u[0] < b.waiting_victimisation
-        fam.incidents[rows[incident]] += 1
-        m.ledger.add("victimisation_incidents", incident.sum())
-        died = u[1] < b.waiting_death + incident * b.death_per_incident
-        journey.die(rows[died])
-        rows, u = rows[~died], u.compress(~died, axis=1)
-        give_up = u[2] < b.waiting_give_up
+        fate = np.empty(len(rows), dtype=np.int64)
+        links = np.empty(len(rows), dtype=np.int64)
+        incidents = _waiting_fates(
+            rows, u, fam.state, fam.wait_reason, fam.place, fam.link, fam.incidents,
+            fam.evading, sector_links, c.link_dst, self.port_wait,
+            tuple(map(float, (
+                b.waiting_victimisation, b.waiting_death, b.death_per_incident,
+                b.waiting_give_up, b.queue_switch_ceiling, b.queue_switch_days,
+            ))),
+            fate, links,
+        )  # fmt: skip
+        m.ledger.add("victimisation_incidents", incidents)
+        order, group = by_group(fate, WAITING_FATES)
+        rows, links = rows[order], links[order]
+        journey.die(rows[group["died"]])
         # MPP families who give up go home, evade, or claim asylum in Mexico (equal odds).
-        mpp = fam.state[rows] == S.RETURNED_MPP
-        quit_mpp = rows[give_up & mpp]
-        how = (u[3][give_up & mpp] * 3).astype(int)
-        journey.go_home(quit_mpp[how == 0], t, S.GAVE_UP)
-        m.mexico.claim_asylum(quit_mpp[how == 1], t)
-        evade = quit_mpp[how == 2]
-        sector_link = sector_links[fam.place[evade]]
-        fam.evading[evade] = True
-        journey.start_links(evade[sector_link >= 0], sector_link[sector_link >= 0], t)
-        journey.go_home(evade[sector_link < 0], t, S.GAVE_UP)
+        journey.go_home(rows[group["mpp home"]], t, S.GAVE_UP)
+        m.mexico.claim_asylum(rows[group["mpp claim"]], t)
+        evade = group["mpp evade"]
+        journey.start_links(rows[evade], links[evade], t)
+        journey.go_home(rows[group["mpp evade, no way"]], t, S.GAVE_UP)
         # Queued families go home, or cross between ports the longer the expected wait.
-        in_queue = ~mpp & (fam.wait_reason[rows] == WAIT.METERING)
-        queued, uq = rows[in_queue], u.compress(in_queue, axis=1)
-        stays = uq[2] >= b.waiting_give_up
-        journey.go_home(queued[~stays], t, S.GAVE_UP)
-        queued, uq = queued[stays], uq.compress(stays, axis=1)
-        port = c.link_dst[fam.link[queued]]
-        wait = self.port_wait[port]
-        switch = uq[3] < b.queue_switch_ceiling * wait / (wait + b.queue_switch_days)
-        movers = queued[switch]
-        sector_link = sector_links[fam.place[movers]]
-        ok = sector_link >= 0
-        fam.wait_reason[movers[ok]] = WAIT.NONE
-        fam.evading[movers[ok]] = False
-        journey.start_links(movers[ok], sector_link[ok], t)
+        journey.go_home(rows[group["queue home"]], t, S.GAVE_UP)
+        cross = group["queue cross"]
+        journey.start_links(rows[cross], links[cross], t)
 
     def record_day(self) -> None:
         """The day's waiting and custody figures, and tomorrow's expected metering waits."""
@@ -525,3 +523,46 @@ def _leave_holding(
             place[r] = border_city[r]
             people += size[r]
     return people
+
+
+@numba.njit(cache=True)
+def _waiting_fates(
+    rows, u, state, wait_reason, place, link, incidents, evading, sector_link, link_dst,
+    port_wait, scalars, fate, links,
+):  # fmt: skip
+    # Border.waiting_day's risks and choices in one pass, with the arithmetic of the numpy
+    # expressions it replaced: victimisation and deaths; remain-in-Mexico families giving up
+    # go home, claim asylum in Mexico or evade (equal odds: ``int(u * 3)``), marked evading;
+    # queued families giving up go home, and those staying cross between ports with a chance
+    # rising with their port's expected wait. ``fate`` indexes WAITING_FATES; ``links`` is
+    # the sector link of those crossing. Returns the incidents.
+    victimisation, death, death_per_incident, give_up, ceiling, half_days = scalars
+    count = 0
+    for i in range(len(rows)):
+        r = rows[i]
+        incident = u[0, i] < victimisation
+        if incident:
+            incidents[r] += 1
+            count += 1
+        links[i] = -1
+        fate[i] = 7  # waits
+        if u[1, i] < death + (1.0 if incident else 0.0) * death_per_incident:
+            fate[i] = 0
+        elif state[r] == RETURNED_MPP:
+            if u[2, i] < give_up:
+                how = int(u[3, i] * 3)
+                if how == 2:
+                    evading[r] = True
+                    links[i] = sector_link[place[r]]
+                fate[i] = 1 + how if how < 2 else (3 if links[i] >= 0 else 4)
+        elif wait_reason[r] == METERING:
+            if u[2, i] < give_up:
+                fate[i] = 5
+            else:
+                wait = port_wait[link_dst[link[r]]]
+                if u[3, i] < ceiling * wait / (wait + half_days) and sector_link[place[r]] >= 0:
+                    wait_reason[r] = NOT_WAITING
+                    evading[r] = False
+                    links[i] = sector_link[place[r]]
+                    fate[i] = 6
+    return count
