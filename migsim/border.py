@@ -168,10 +168,11 @@ class Border:
         fam.wake[rows] = -1
         if len(rows):
             ports = c.link_dst[port_links]
-            order = np.argsort(ports, kind="stable")  # each port's families in their order here
-            found, first = np.unique(ports[order], return_index=True)
-            for p, chunk in zip(found.tolist(), np.split(rows[order], first[1:]), strict=True):
-                self.metering[p].join(chunk)
+            # Each port's families in their order here; ports in increasing order (a port's
+            # queue is made when first joined, and ports serve in the order their queues were
+            # made). A mask per port: a day's queueing families go to one or a few ports.
+            for p in sorted(set(ports.tolist())):
+                self.metering[p].join(rows[ports == p])
 
     def in_queue(self, rows: np.ndarray, port: int) -> np.ndarray:
         """Whether families are still in a port's metering queue."""
