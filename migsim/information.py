@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 
+import numba
 import numpy as np
 
 from migsim.corridor import Corridor
@@ -148,20 +149,10 @@ class Information:
         if len(self._pending) <= self.lag:
             return
         passed, stopped, successes, failures = self._pending.popleft()
-        a = self.smoothing
-        seen = passed > 0
-        rate = np.where(seen, stopped / np.maximum(passed, 1), 0.0) * noise[0]
-        self.interdiction = np.where(
-            seen, np.minimum((1 - a) * self.interdiction + a * rate, 1.0), self.interdiction
-        )
+        self.interdiction = _smoothed(self.interdiction, stopped, passed, noise[0], self.smoothing)
         told = successes + failures
-        heard = told > 0
-        share = np.where(heard, successes / np.maximum(told, 1), 0.0) * noise[1]
-        r = self.behaviour.release_smoothing
-        # Smoothed before capping: capping each day's noisy share would bias the belief low
-        # when most families stay.
-        self.release = np.where(
-            heard, np.minimum((1 - r) * self.release + r * share, 1.0), self.release
+        self.release = _smoothed(
+            self.release, successes, told, noise[1], self.behaviour.release_smoothing
         )
 
     def beliefs(self, informed: bool, origin: int) -> dict[str, float]:
@@ -181,3 +172,20 @@ class Information:
             self.believed_release(np.array([origin]), np.array([informed]))[0]
         )
         return out
+
+
+@numba.njit(cache=True)
+def _smoothed(belief, hits, heard, noise, weight):
+    # A belief moves towards the noisy share of ``hits`` among the ``heard`` (where anything
+    # was heard) by ``weight``, capped at 1: smoothed before capping, since capping each day's
+    # noisy share would bias a belief low when most families stay. The arithmetic of the
+    # numpy expressions it replaced, into a new array.
+    out = np.empty(len(belief))
+    for i in range(len(belief)):
+        if heard[i] > 0:
+            share = hits[i] / max(heard[i], 1.0) * noise[i]
+            value = (1 - weight) * belief[i] + weight * share
+            out[i] = value if (value < 1.0 or value != value) else 1.0  # as np.minimum
+        else:
+            out[i] = belief[i]
+    return out
