@@ -19,8 +19,8 @@ from migsim.decisions import ASYLUM_MX, EVADE, HOME, MOVE, QUEUE, SHELTER, SURRE
 from migsim.families import FamilyState, ServiceQueue, TravelMode, WaitReason, by_group, plain
 
 S, KIND, MODE, WAIT = (plain(codes) for codes in (FamilyState, Kind, TravelMode, WaitReason))
-SMUGGLER, RETURNED_MPP = MODE.SMUGGLER, S.RETURNED_MPP  # plain ints for compiled code
-METERING, NOT_WAITING = WAIT.METERING, WAIT.NONE
+SMUGGLER, WAITING, RETURNED_MPP = MODE.SMUGGLER, S.WAITING, S.RETURNED_MPP  # plain ints
+METERING, SHELTER_WAIT, NOT_WAITING = WAIT.METERING, WAIT.SHELTER, WAIT.NONE  # for numba
 # The border decision's options, grouped by what follows: crossing between ports is the
 # same trip whether the family surrenders or evades.
 DECISION_GROUPS = ("queue", "cross", "asylum_mx", "shelter", "home", "move")
@@ -341,31 +341,25 @@ class Border:
         """The day's waiting and custody figures, and tomorrow's expected metering waits."""
         m = self.model
         fam, c, ledger, pol = m.families, m.corridor, m.ledger, m.policy
-        if self.waiting_scan is None:
-            waiting = fam.in_state(S.WAITING, S.RETURNED_MPP)
-        else:  # families only leave waiting after the day's scan: keep those still waiting
-            waiting = self.waiting_scan
-            state = fam.state[waiting]
-            waiting = waiting[(state == S.WAITING) | (state == S.RETURNED_MPP)]
-            self.waiting_scan = None
-        n = len(c.places)
-        reason = fam.wait_reason[waiting]
-        metering = waiting[reason == WAIT.METERING]
-        ledger.set("metering_queue", len(metering))
-        ledger.set("metering_queue_people", fam.size[metering].sum())
-        ledger.set("shelter_waiting", int((reason == WAIT.SHELTER).sum()))
+        # Families only leave waiting after the day's scan: those still waiting are among them.
+        scan = self.waiting_scan
+        waiting = fam.in_state(S.WAITING, S.RETURNED_MPP) if scan is None else scan
+        self.waiting_scan = None
         cap = pol.holding_capacity[m.costs.us_side].sum()
         ledger.set("us_holding_capacity", cap if np.isfinite(cap) else np.nan)
-        ledger.add_places("waiting", np.bincount(fam.place[waiting], minlength=n))
-        ledger.add_places("metering_queue", np.bincount(fam.place[metering], minlength=n))
-        mpp = waiting[fam.state[waiting] == S.RETURNED_MPP]
-        ledger.add_places("mpp_waiting", np.bincount(fam.place[mpp], minlength=n))
         ledger.add_places("us_holding", self.holding)
         # Expected metering wait at each port (queued families over the day's cap), for
         # tomorrow's decisions.
-        queued = np.bincount(c.link_dst[fam.link[metering]], minlength=n)
-        cap = np.minimum(pol.metering_cap, m.behaviour.us_port_capacity)
-        self.port_wait = queued / np.maximum(cap, 1e-9)
+        self.port_wait = np.empty(len(c.places))
+        metering, people, shelter = _waiting_figures(
+            waiting, fam.state, fam.wait_reason, fam.place, fam.link, fam.size, c.link_dst,
+            pol.metering_cap, float(m.behaviour.us_port_capacity),
+            ledger.place_row("waiting"), ledger.place_row("metering_queue"),
+            ledger.place_row("mpp_waiting"), self.port_wait,
+        )  # fmt: skip
+        ledger.set("metering_queue", metering)
+        ledger.set("metering_queue_people", people)
+        ledger.set("shelter_waiting", shelter)
 
 
 @numba.njit(cache=True)
@@ -567,3 +561,36 @@ def _waiting_fates(
                     links[i] = sector_link[place[r]]
                     fate[i] = 6
     return count
+
+
+@numba.njit(cache=True)
+def _waiting_figures(
+    rows, state, wait_reason, place, link, size, link_dst, metering_cap, port_capacity,
+    waiting_at, queued_at, mpp_at, port_wait,
+):  # fmt: skip
+    # Border.record_day's waiting figures in one pass over the families scanned today (those
+    # no longer waiting skipped), with numpy's arithmetic: families waiting, queued and
+    # returned to wait (remain in Mexico) at each place; and each port's expected metering
+    # wait, queued families over its cap (np.minimum, np.maximum: NaN wins). Returns the
+    # families queued, their people, and the families in shelters.
+    queued, people, shelter = 0, 0, 0
+    at_port = np.zeros(len(port_wait), dtype=np.int64)
+    for r in rows:
+        if state[r] != WAITING and state[r] != RETURNED_MPP:
+            continue
+        waiting_at[place[r]] += 1
+        if wait_reason[r] == METERING:
+            queued += 1
+            people += size[r]
+            queued_at[place[r]] += 1
+            at_port[link_dst[link[r]]] += 1
+        elif wait_reason[r] == SHELTER_WAIT:
+            shelter += 1
+        if state[r] == RETURNED_MPP:
+            mpp_at[place[r]] += 1
+    for p in range(len(port_wait)):
+        cap = metering_cap[p]
+        cap = cap if (cap < port_capacity or cap != cap) else port_capacity
+        cap = cap if (cap > 1e-9 or cap != cap) else 1e-9
+        port_wait[p] = at_port[p] / cap
+    return queued, people, shelter
