@@ -247,8 +247,9 @@ def _tiers(
     # decisions.variant: travel mode × 6 + informed × 3 + risk class).
     for i in range(len(origin)):
         o, base = origin[i], (3 if informed[i] else 0) + risk[i]
-        cost = np.empty(3)
-        cost[0] = ctg[o, MODE_ALONE * 6 + base]
+        alone = ctg[o, MODE_ALONE * 6 + base]
+        utility[i, 0] = -alone if np.isfinite(alone) else -np.inf
+        available = np.isfinite(alone)
         for k in range(2):
             column = (MODE_SMUGGLER if k == 0 else MODE_EXPRESS) * 6 + base
             rise = ctg[o, column] - first_ctg[o, column]
@@ -256,12 +257,10 @@ def _tiers(
             price = (fee if k == 0 else express_fee) * adults[i] + pass_through * rise
             prices[k, i] = price
             saved = outlay_over_time * (days_to_border[o] if k == 0 else days_by_express[o])
-            cost[k + 1] = ctg[o, column] + (price - (saved if np.isfinite(saved) else 0.0))
+            cost = ctg[o, column] + (price - (saved if np.isfinite(saved) else 0.0))
             if money[i] < price:
-                cost[k + 1] = np.inf
-        available = False
-        for k in range(3):
-            utility[i, k] = -cost[k] if np.isfinite(cost[k]) else -np.inf
-            available = available or np.isfinite(cost[k])
+                cost = np.inf
+            utility[i, k + 1] = -cost if np.isfinite(cost) else -np.inf
+            available = available or np.isfinite(cost)
         if not available:
             utility[i, 0] = 0.0
