@@ -177,11 +177,8 @@ class Border:
     def in_queue(self, rows: np.ndarray, port: int) -> np.ndarray:
         """Whether families are still in a port's metering queue."""
         fam = self.model.families
-        return (
-            (fam.state[rows] == S.WAITING)
-            & (fam.wait_reason[rows] == WAIT.METERING)
-            & (self.model.corridor.link_dst[np.maximum(fam.link[rows], 0)] == port)
-        )
+        link_dst = self.model.corridor.link_dst
+        return _in_queue(rows, port, fam.state, fam.wait_reason, fam.link, link_dst)
 
     def serve_metering(self, t: int) -> None:
         """Each port processes up to its daily cap of queued families."""
@@ -594,3 +591,15 @@ def _waiting_figures(
         cap = cap if (cap > 1e-9 or cap != cap) else 1e-9
         port_wait[p] = at_port[p] / cap
     return queued, people, shelter
+
+
+@numba.njit(cache=True)
+def _in_queue(rows, port, state, wait_reason, link, link_dst):
+    # Border.in_queue in one pass (numpy took eight calls a batch of queued families).
+    out = np.empty(len(rows), dtype=np.bool_)
+    for i in range(len(rows)):
+        r = rows[i]
+        out[i] = (
+            state[r] == WAITING and wait_reason[r] == METERING and link_dst[max(link[r], 0)] == port
+        )
+    return out
