@@ -207,12 +207,14 @@ class Border:
         fam = m.families
         fam.set_state(rows, S.CROSSED_US)
         u = m.rng.random(len(rows))
-        away = fam.evading[rows] & (u < m.behaviour.evade_success)
+        info = m.information
+        away = _evaded(
+            rows, u, float(m.behaviour.evade_success), t, fam.evading, fam.journey_days,
+            fam.departed, fam.origin, fam.size, info.successes, info.settled,
+        )  # fmt: skip
         gone = rows[away]
         fam.set_state(gone, S.EVADED_US)
-        self.reached_us(gone, t)
         m.ledger.add("evaded", len(gone))
-        m.information.observe_outcomes(fam.origin[gone], success=True, people=fam.size[gone])
         self.apprehend(rows[~away], t, at_port=False)
 
     def apprehend(self, rows: np.ndarray, t: int, *, at_port: bool) -> None:
@@ -603,3 +605,21 @@ def _in_queue(rows, port, state, wait_reason, link, link_dst):
             state[r] == WAITING and wait_reason[r] == METERING and link_dst[max(link[r], 0)] == port
         )
     return out
+
+
+@numba.njit(cache=True)
+def _evaded(rows, u, success, t, evading, journey_days, departed, origin, size, successes, settled):
+    # Border.reach_sector's evasions in one pass: families trying to evade Border Patrol
+    # get away with the chance ``success``; for them the journey's length on first reaching
+    # the US side, and their news at home as Information.observe_outcomes records a success
+    # (they join their relatives abroad). Returns whether each got away.
+    away = np.empty(len(rows), dtype=np.bool_)
+    for i in range(len(rows)):
+        r = rows[i]
+        away[i] = evading[r] and u[i] < success
+        if away[i]:
+            if journey_days[r] < 0:
+                journey_days[r] = t - departed[r]
+            successes[origin[r]] += 1
+            settled[origin[r]] += size[r]
+    return away
