@@ -1,10 +1,10 @@
-"""Time two checkouts of migsim side by side: ``benchmarks/small.py`` of each, interleaved.
+"""Time checkouts of migsim side by side: ``benchmarks/small.py`` of each, interleaved.
 
 Each round runs ``small.py SIZE`` once from each checkout in turn (its own process, warm: the
-model imported and numba's kernels loaded before timing), so both meet the same load on the
-machine; prints each round's CPU seconds and the best of the rounds as JSON lines.
+model imported and numba's kernels loaded before timing), so all meet the same load on the
+machine; prints each round's CPU seconds and each checkout's best round as JSON lines.
 
-Usage: python benchmarks/compare.py OLD_CHECKOUT NEW_CHECKOUT [--sizes 1000 20000]
+Usage: python benchmarks/compare.py OLD_CHECKOUT NEW_CHECKOUT [MORE ...] [--sizes 1000 20000]
     [--rounds 3] [--reps 2]
 """
 
@@ -30,10 +30,9 @@ def time_checkout(checkout: Path, size: float, reps: int) -> dict:
 
 
 def main() -> None:
-    """Run both checkouts, interleaved, at each size and print their figures."""
+    """Run the checkouts, interleaved, at each size and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("old", type=Path)
-    parser.add_argument("new", type=Path)
+    parser.add_argument("checkouts", type=Path, nargs="+", help="folders holding migsim/")
     parser.add_argument("--sizes", type=float, nargs="+", default=[1000, 20000, 100000])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reps", type=int, default=2)
@@ -41,7 +40,8 @@ def main() -> None:
     for size in args.sizes:
         best: dict[str, dict] = {}
         for round_ in range(args.rounds):
-            for name, checkout in (("old", args.old), ("new", args.new)):
+            for checkout in args.checkouts:
+                name = str(checkout)
                 figures = time_checkout(checkout.resolve(), size, args.reps)
                 print(json.dumps({"round": round_, "code": name, **figures}), flush=True)
                 if name not in best or figures["total_cpu_s"] < best[name]["total_cpu_s"]:
