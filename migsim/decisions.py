@@ -481,7 +481,25 @@ def logit_choice(rng: np.random.Generator, utility: np.ndarray, scale: float) ->
 def geometric_days(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
     """Whole days with the given means (0 where the mean is 0), geometric so memoryless."""
     u = rng.random(len(mean))
-    p = 1.0 / (1.0 + np.asarray(mean, dtype=float))
+    mean = np.asarray(mean, dtype=float)
+    # numpy's log and log1p (a compiled log differs in the last bit) between compiled passes.
     with np.errstate(divide="ignore"):
-        days = np.floor(np.log(u) / np.log1p(-np.minimum(p, 1 - 1e-12)))
-    return np.where(mean > 0, days, 0).astype(np.int64)
+        return _whole_days(np.log(u), np.log1p(_failure_chance(mean)), mean)
+
+
+@numba.njit(cache=True)
+def _failure_chance(mean):
+    # Minus the daily chance of the event, 1 / (1 + mean), kept below 1.
+    out = np.empty(len(mean))
+    for i in range(len(mean)):
+        out[i] = -minimum(1.0 / (1.0 + mean[i]), 1 - 1e-12)
+    return out
+
+
+@numba.njit(cache=True)
+def _whole_days(log_u, log_q, mean):
+    # floor(log u / log q) days, 0 where the mean is not positive.
+    out = np.empty(len(mean), dtype=np.int64)
+    for i in range(len(mean)):
+        out[i] = np.int64(np.floor(log_u[i] / log_q[i])) if mean[i] > 0 else 0
+    return out
