@@ -15,6 +15,7 @@ from migsim.corridor import Kind
 from migsim.families import FamilyState, ServiceQueue, WaitReason, by_group, plain
 
 S, KIND, WAIT = (plain(codes) for codes in (FamilyState, Kind, WaitReason))
+NOT_WAITING = WAIT.NONE  # a plain int, which compiled code can read
 FATES = ("passed", "turned back", "detained")  # of families at crossings and checkpoints
 
 
@@ -136,18 +137,15 @@ class Mexico:
         m = self.model
         fam, b, rng = m.families, m.behaviour, m.rng
         fam.set_state(rows, S.ASYLUM_MX)
-        fam.wait_reason[rows] = WAIT.NONE
-        fam.weighed_mx[rows] = True  # one claim a journey
-        decided = t + 1 + rng.exponential(b.comar_decision_days, len(rows)).astype(np.int64)
-        fam.comar_until[rows] = decided
-        move_on = (
-            t
-            + 1
-            + decisions.geometric_days(rng, np.full(len(rows), 1 / max(b.comar_move_on, 1e-12) - 1))
-        )
-        fam.schedule(rows, np.minimum(decided, move_on) if b.comar_move_on > 0 else decided)
+        decision = rng.exponential(b.comar_decision_days, len(rows))
+        mean_stay = np.full(len(rows), 1 / max(b.comar_move_on, 1e-12) - 1)
+        move_on = decisions.geometric_days(rng, mean_stay)
+        people = _claimed(
+            rows, decision, move_on, t, b.comar_move_on > 0, fam.wait_reason, fam.weighed_mx,
+            fam.comar_until, fam.wake, fam.size,
+        )  # fmt: skip
         m.ledger.add("asylum_claims_mx", len(rows))
-        m.ledger.add("asylum_claims_mx_people", fam.size[rows].sum())
+        m.ledger.add("asylum_claims_mx_people", people)
 
     def asylum_event(self, rows: np.ndarray, t: int) -> np.ndarray:
         """Claimants whose decision came, or who move on first; returns those moving on.
@@ -197,3 +195,22 @@ def _fates(places, stopped, u, at_crossing, turned_back_share, passed, stopped_a
             stopped_at[p] += 1
             fate[i] = 1 if at_crossing[p] and u[2, i] < turned_back_share else 2
     return fate
+
+
+@numba.njit(cache=True)
+def _claimed(
+    rows, decision, move_on, t, moves_on, wait_reason, weighed_mx, comar_until, wake, size
+):  # fmt: skip
+    # Mexico.claim_asylum after its draws, in one pass: one claim a journey; COMAR decides
+    # ``1 + decision`` days on (whole days); the family's event is the decision or, sooner,
+    # moving on north. Returns the people claiming.
+    people = 0
+    for i in range(len(rows)):
+        r = rows[i]
+        wait_reason[r] = NOT_WAITING
+        weighed_mx[r] = True
+        decided = t + 1 + np.int64(decision[i])
+        comar_until[r] = decided
+        wake[r] = min(decided, t + 1 + move_on[i]) if moves_on else decided
+        people += size[r]
+    return people
