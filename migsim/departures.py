@@ -186,13 +186,11 @@ class Departures:
         m = self.model
         fam = m.families
         fam.set_state(rows, S.AT_ORIGIN)
-        fam.place[rows] = fam.origin[rows]
-        fam.mode[rows] = MODE.ALONE
-        hazard = np.minimum(1.0, m.behaviour.retry_hazard * self.pull_today[fam.origin[rows]])
+        hazard = _home_again(
+            rows, fam.place, fam.origin, fam.mode, self.pull_today, float(m.behaviour.retry_hazard)
+        )
         wait = decisions.geometric_days(m.rng, 1 / np.maximum(hazard, 1e-12) - 1)
-        again = hazard > 0  # with no hazard a family stays home for good
-        fam.wake[rows[~again]] = -1
-        fam.schedule(rows[again], t + 1 + wait[again])
+        _schedule_retries(rows, hazard, wait, t, fam.wake)
 
 
 @numba.njit(cache=True)
@@ -215,3 +213,24 @@ def _set_off(
         departed[r] = t
         place[r] = origin[r]
     return smuggled, express
+
+
+@numba.njit(cache=True)
+def _home_again(rows, place, origin, mode, pull_today, retry_hazard):
+    # Departures.back_home before its draw: families are at their origin, travelling alone
+    # next time; returns each one's daily hazard of setting off again (np.minimum's NaN).
+    hazard = np.empty(len(rows))
+    for i in range(len(rows)):
+        r = rows[i]
+        place[r] = origin[r]
+        mode[r] = ALONE
+        h = retry_hazard * pull_today[origin[r]]
+        hazard[i] = h if (h < 1.0 or h != h) else 1.0
+    return hazard
+
+
+@numba.njit(cache=True)
+def _schedule_retries(rows, hazard, wait, t, wake):
+    # Departures.back_home after its draw: with no hazard a family stays home for good.
+    for i in range(len(rows)):
+        wake[rows[i]] = t + 1 + wait[i] if hazard[i] > 0 else -1
