@@ -6,8 +6,9 @@ better by the calibration's own distance (each target's metric over its threshol
 in the calibration file; the median over seeds). This script runs both on the report's fresh
 seeds and writes, into ``CALIBRATED/shipped_check/``, each target's metric (median and range)
 for ``values_that_ship_full_scale.csv`` (the scenario as it is) and
-``shipped_point_full_scale.csv`` (the calibration's point); it prints the two distances and
-the verdict::
+``shipped_point_full_scale.csv`` (the calibration's point), with ``*_values.csv`` beside them
+(each observed value against the runs' median and range); it prints the two distances and the
+verdict::
 
     python scripts/check_shipped.py models/northern_triangle_2019/calibration.yaml \
         models/northern_triangle_2019/calibrated
@@ -32,14 +33,34 @@ from migsim.calibration.targets import TARGETS, fit
 from migsim.experiments.runner import open_workers
 
 
-def fits(simulator: Any, point: dict[str, Any], seeds: list[int], workers: int) -> pd.DataFrame:
-    """Each seed's metric per target (rows: seeds) and its distance."""
+def summaries(simulator: Any, point: dict[str, Any], seeds: list[int], workers: int) -> list:
+    """Each seed's summary of the targets."""
     with open_workers(workers) as pool:
         futures = [pool.executor.submit(simulator.summary, point, s) for s in seeds]
-        runs = [f.result() for f in futures]
+        return [f.result() for f in futures]
+
+
+def fits(simulator: Any, runs: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Each run's metric per target (rows: runs) and its distance."""
     distance = MetricDistance(dict(simulator.observed.weights))
     observed = simulator.observed.summary()
     rows = [{**fit(r, simulator.observed), "distance": distance(r, observed)} for r in runs]
+    return pd.DataFrame(rows)
+
+
+def values(simulator: Any, runs: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Each observed value against the runs' median and range."""
+    rows = []
+    for name, obs in simulator.observed.values.items():
+        sims = np.vstack([r[name] for r in runs])
+        for i, label in enumerate(obs.index):
+            rows.append(
+                {
+                    "target": name, "label": str(label), "observed": float(obs.iloc[i]),
+                    "median": float(np.median(sims[:, i])), "min": float(sims[:, i].min()),
+                    "max": float(sims[:, i].max()),
+                }
+            )  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -78,8 +99,11 @@ def main() -> None:
         ("values_that_ship", {}),
         ("shipped_point", record["shipped_point"]),
     ):
-        metrics = fits(simulator, point, seeds, args.workers)
+        runs = summaries(simulator, point, seeds, args.workers)
+        metrics = fits(simulator, runs)
         table(metrics).to_csv(out / f"{label}_full_scale.csv", float_format="%.4f")
+        by_value = values(simulator, runs)
+        by_value.to_csv(out / f"{label}_values.csv", index=False, float_format="%.4f")
         medians[label] = float(np.median(metrics["distance"]))
         print(f"{label}: distance {medians[label]:.3f} (median of {args.seeds} fresh seeds)")
         print(table(metrics).round(3).to_string())
