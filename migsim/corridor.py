@@ -200,6 +200,19 @@ def _number(
     return value
 
 
+CORRIDOR_FILES = ("places.csv", "links.csv")
+
+
+def corridor_files(folder: str | Path) -> list[bytes]:
+    """The bytes of a corridor folder's files, in a fixed order (empty for a missing file).
+
+    Experiments and calibrations hash them, so that a result is tied to the corridor's content
+    rather than to where the folder is.
+    """
+    folder = Path(folder)
+    return [(folder / n).read_bytes() if (folder / n).is_file() else b"" for n in CORRIDOR_FILES]
+
+
 def load_corridor(folder: str | Path) -> Corridor:
     """Load and validate a corridor folder into a :class:`Corridor`.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -192,6 +193,20 @@ def test_a_history_of_another_calibration_is_refused(tmp_path, case):
     config = load_config(_config(tmp_path, case))
     with pytest.raises(InputError, match="holds the history of a different calibration"):
         calibrate(config, out, workers=1, progress=False)
+
+
+def test_shipping_a_point_keeps_the_history_but_another_scenario_does_not(tmp_path, case):
+    from migsim.calibration.smc import fingerprint
+
+    config = load_config(_config(tmp_path, case))
+    simulator = prepare(config)
+    mark = fingerprint(config, simulator)
+    # The calibrated parameter shipped into the scenario: the same calibration.
+    shipped = parametrised(simulator.scenario, {"population.families_per_year": 4321.0})
+    assert fingerprint(config, dataclasses.replace(simulator, scenario=shipped)) == mark
+    # A parameter the calibration does not set changed: the particles mean something else.
+    other = parametrised(simulator.scenario, {"behaviour.harm_usd": 1234.0})
+    assert fingerprint(config, dataclasses.replace(simulator, scenario=other)) != mark
 
 
 def test_targets_the_model_does_not_write_are_skipped_with_a_note(tmp_path, case, monkeypatch):

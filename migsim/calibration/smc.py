@@ -26,8 +26,9 @@ import pandas as pd
 
 from migsim.calibration.config import CalibrationConfig
 from migsim.calibration.metrics import METRICS
-from migsim.calibration.simulate import Simulator, key
+from migsim.calibration.simulate import Simulator, key, parametrised
 from migsim.calibration.targets import TARGETS, ObservedTargets
+from migsim.corridor import corridor_files
 from migsim.errors import InputError
 
 HISTORY = "history.db"
@@ -139,13 +140,22 @@ def sampler(workers: int | None, dask: str | None, progress: bool) -> Iterator[A
 
 
 def fingerprint(config: CalibrationConfig, simulator: Simulator) -> str:
-    """A hash of what the history's particles depend on (not the stopping rules)."""
+    """A hash of what the history's particles depend on (not the stopping rules).
+
+    The scenario enters with every calibrated parameter set to its prior's lower end: each
+    particle sets those itself, so shipping a calibration's point into the scenario does not
+    make its own history look like another calibration's. Its corridor enters by the content
+    of its files, not by where the checkout is, so a history moves with the model folder.
+    """
     settings = config.model_dump(
         mode="json",
         exclude={"generations", "max_simulations", "min_acceptance_rate", "report", "forecast"},
     )
     observed = {k: v.round(6).tolist() for k, v in simulator.observed.values.items()}
-    text = json.dumps([settings, observed, simulator.scenario.to_yaml()], sort_keys=True)
+    lows = {address: prior.value(prior.low) for address, prior in config.parameters.items()}
+    files = hashlib.sha256(b"".join(corridor_files(simulator.scenario.corridor_path())))
+    scenario = parametrised(simulator.scenario, lows).to_yaml(corridor=files.hexdigest())
+    text = json.dumps([settings, observed, scenario], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

@@ -85,15 +85,12 @@ def _digest(*parts: bytes) -> str:
 
 def scenario_digest(experiment: Experiment, label: str) -> str:
     """A hash of a scenario file's validated content and its corridor's files."""
+    from migsim.corridor import corridor_files
     from migsim.scenario import load_scenario
 
     scenario = load_scenario(experiment.scenario_path(label))
-    corridor = scenario.corridor_path()
     parts = [scenario.model_dump_json(exclude={"path", "corridor"}).encode()]
-    for name in ("places.csv", "links.csv"):
-        file = corridor / name
-        parts.append(file.read_bytes() if file.is_file() else b"")
-    return _digest(*parts)
+    return _digest(*parts, *corridor_files(scenario.corridor_path()))
 
 
 def run_days(experiment: Experiment, label: str) -> int:
