@@ -32,10 +32,12 @@ SECTIONS = ("behaviour", "population")
 
 
 def rounded(value: float) -> int | float:
-    """A value as written: whole numbers above 100 as integers, others to 4 figures."""
-    if abs(value) >= 100:
-        return int(round(value))
-    return float(f"{value:.4g}")
+    """A value as written: to 3 significant figures, whole numbers above 100 as integers.
+
+    Three figures are far inside any posterior's width, and land on the app's slider steps.
+    """
+    value = float(f"{value:.3g}")
+    return int(value) if abs(value) >= 100 else value
 
 
 def block(lines: list[str], start: int, indent: int) -> int:

@@ -143,7 +143,7 @@ LEVER_CONTROLS: tuple[LeverControl, ...] = (
         "Mexico's deportations (families a day)",
         0.0,
         600.0,
-        5.0,
+        1.0,
         "Families detained in Mexico are deported first in, first out, this many a day, and "
         "when detention is full new detainees are released to go on. 0 means no limit: "
         "everyone detained is deported the next day.",
