@@ -239,12 +239,6 @@ class Border:
         days = 1 + m.rng.poisson(extra)
         fam.schedule(rows, t + days)
 
-    def reached_us(self, rows: np.ndarray, t: int) -> None:
-        """Record the journey's length the first time a family reaches the US side."""
-        fam = self.model.families
-        first = rows[fam.journey_days[rows] < 0]
-        fam.journey_days[first] = t - fam.departed[first]
-
     def us_outcome(self, rows: np.ndarray, t: int) -> None:
         """End of holding: removed, returned to Mexico to wait, or released into the US."""
         if len(rows) == 0:
