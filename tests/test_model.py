@@ -394,6 +394,7 @@ def _smuggled_border_cities(smuggler_crossings: list[str] | None) -> set[str]:
         {
             "population.families_per_year": 20000,
             "population.money_median_usd": 12000,  # most families can pay a smuggler
+            "behaviour.express_fee_usd": 9000,  # ordinary smugglers rather than express buses
             "behaviour.smuggler_crossings": smuggler_crossings,
         }
     )
