@@ -142,6 +142,13 @@ class Behaviour(Strict):
         "on, and at the border queueing at a port, crossing between ports, evading, waiting or "
         "going home (default: 5 x choice_scale_usd)",
     )
+    dropoff_choice_scale_usd: float | None = Field(
+        None,
+        gt=0,
+        description="logit scale of a smuggler's choice of express road (and so drop-off "
+        "crossing) from a staging place; smaller concentrates the buses on the cheapest road "
+        "(default: choice_scale_usd)",
+    )
     risk_aversion: tuple[float, float, float] = Field(
         (0.5, 1.0, 2.0), description="risk weights of the three risk-attitude classes"
     )

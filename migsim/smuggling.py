@@ -193,8 +193,9 @@ class Smuggling:
     def dispatch(self, rows: np.ndarray, t: int) -> None:
         """Express families at staging places leave together on today's buses.
 
-        Each staging place's group takes one road, chosen by its smuggler by logit over the
-        roads' costs as the smuggler believes them; each family is stopped on the road with
+        Each staging place's group takes one road, chosen by its smuggler by logit (scale
+        ``dropoff_choice_scale_usd``, by default the route choice's) over the roads' costs as
+        the smuggler believes them; each family is stopped on the road with
         the chance of being stopped at any enforcement place on it.
         """
         if len(rows) == 0:
@@ -205,7 +206,9 @@ class Smuggling:
         # The smuggler reckons as an informed family of moderate risk attitude would.
         cost = m.costs.express_roads(pol, m.information.interdiction, m.costs.risk_weight[1])
         utility = np.where(np.isfinite(cost), -cost, -np.inf)
-        road = decisions.logit_choice(rng, utility, m.behaviour.choice_scale_usd)  # (S,)
+        b = m.behaviour
+        scale = b.dropoff_choice_scale_usd or b.choice_scale_usd
+        road = decisions.logit_choice(rng, utility, scale)  # (S,)
         drop = road[where]
         q = np.where(x.on_path[where, drop], pol.interdiction[None, :], 0.0)
         q = q * pol.smuggled_interdiction

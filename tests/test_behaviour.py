@@ -382,6 +382,25 @@ def test_drop_offs_shift_away_from_enforcement_on_their_roads(baseline_runs):
     assert np.mean(guarded) < np.mean(usual) - 0.07, (guarded, usual)
 
 
+def test_a_sharper_drop_off_choice_concentrates_the_buses_on_the_cheapest_roads(baseline_runs):
+    # The roads to Matamoros and Reynosa are the shortest from the staging places: at a
+    # $200 scale about 83% of the buses go there, against about 53% at the route scale.
+    sharp = baseline().with_parameters({"behaviour.dropoff_choice_scale_usd": 200.0})
+    usual = [tamaulipas_share(m) for m in baseline_runs]
+    focused = [tamaulipas_share(run(sharp.at_scale(SCALE), DAYS, seed)) for seed in SEEDS]
+    assert np.mean(focused) > np.mean(usual) + 0.2, (focused, usual)
+
+
+def test_the_drop_off_choice_defaults_to_the_route_choice_scale():
+    scenario = baseline(20).at_scale(5_000)
+    same = scenario.with_parameters(
+        {"behaviour.dropoff_choice_scale_usd": scenario.behaviour.choice_scale_usd}
+    )
+    a = run(scenario, 20, 7).results().daily
+    b = run(same, 20, 7).results().daily
+    pd.testing.assert_frame_equal(a, b)
+
+
 def price_rise(model: MigrationModel) -> np.ndarray:
     """Mean rise of the ordinary and express prices over their fees, informed families, USD."""
     fam, n = model.families, model.families.n
