@@ -87,7 +87,7 @@ LEVER_CONTROLS: tuple[LeverControl, ...] = (
         "Isthmus checkpoints",
         0.0,
         0.8,
-        0.001,
+        0.0001,
         "Each family passing a checkpoint across the Isthmus of Tehuantepec is stopped with "
         "this probability (smuggled families less often), and stopped families are detained. "
         "Families who hear of the checkpoints reroute by the Pacific coast, the freight train "
