@@ -7,6 +7,7 @@ exits with status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
 import textwrap
@@ -23,7 +24,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from migsim.calibration.compare import against_observed
     from migsim.model import MigrationModel
     from migsim.outfolder import check_replaceable
-    from migsim.results import RUN_FILES, Results
+    from migsim.results import RUN_FILES
     from migsim.scenario import check_families_created, load_scenario
     from migsim.viz.pictures import draw_run
 
@@ -42,10 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scale = model.population.families_per_year / scenario.population.families_per_year
     comparison = against_observed(results, scenario, scale)
     observed = comparison.apprehensions if comparison else None
-
-    def pictures(run: Results, folder: Path) -> None:
-        draw_run(run, folder, observed)
-
+    pictures = functools.partial(draw_run, observed=observed)
     results.write(out, pictures=None if args.no_plots else pictures)
     if not args.quiet:
         print(results.format_summary())

@@ -228,7 +228,7 @@ def load_corridor(folder: str | Path) -> Corridor:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(folder, "corridor folder not found; give a folder with places.csv")
-    places_path, links_path = folder / "places.csv", folder / "links.csv"
+    places_path, links_path = (folder / name for name in CORRIDOR_FILES)
     places = _read_csv(places_path, PLACE_COLUMNS)
     links = _read_csv(links_path, LINK_COLUMNS)
     graph = nx.DiGraph(name=folder.name)

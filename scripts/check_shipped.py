@@ -22,14 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from migsim.calibration.calibrate import prepare
 from migsim.calibration.config import load_config
-from migsim.calibration.report import FRESH_SEED
+from migsim.calibration.report import FRESH_SEED, fit_tables
 from migsim.calibration.smc import MetricDistance
-from migsim.calibration.targets import TARGETS, fit
 from migsim.experiments.runner import open_workers
 
 
@@ -40,43 +38,16 @@ def summaries(simulator: Any, point: dict[str, Any], seeds: list[int], workers: 
         return [f.result() for f in futures]
 
 
-def fits(simulator: Any, runs: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    """Each run's metric per target (rows: runs) and its distance."""
+def distances(simulator: Any, runs: list[dict[str, np.ndarray]]) -> np.ndarray:
+    """Each run's distance to the data, as the calibration measures it."""
     distance = MetricDistance(dict(simulator.observed.weights))
     observed = simulator.observed.summary()
-    rows = [{**fit(r, simulator.observed), "distance": distance(r, observed)} for r in runs]
-    return pd.DataFrame(rows)
+    return np.array([distance(r, observed) for r in runs])
 
 
-def values(simulator: Any, runs: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    """Each observed value against the runs' median and range."""
-    rows = []
-    for name, obs in simulator.observed.values.items():
-        sims = np.vstack([r[name] for r in runs])
-        for i, label in enumerate(obs.index):
-            rows.append(
-                {
-                    "target": name, "label": str(label), "observed": float(obs.iloc[i]),
-                    "median": float(np.median(sims[:, i])), "min": float(sims[:, i].min()),
-                    "max": float(sims[:, i].max()),
-                }
-            )  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Median and range of each target's metric, with its threshold."""
-    rows = []
-    for name in metrics.columns.drop("distance"):
-        target = TARGETS[name]
-        rows.append(
-            {
-                "target": name, "metric": target.metric, "threshold": target.threshold,
-                "median": metrics[name].median(), "min": metrics[name].min(),
-                "max": metrics[name].max(),
-            }
-        )  # fmt: skip
-    return pd.DataFrame(rows).set_index("target")
+# The report's columns for the runs of one point (its posterior columns are not used here).
+TARGET_COLUMNS = ["metric", "threshold", "shipped_median", "shipped_min", "shipped_max"]
+VALUE_COLUMNS = ["target", "label", "observed", "shipped_median", "shipped_min", "shipped_max"]
 
 
 def main() -> None:
@@ -100,13 +71,15 @@ def main() -> None:
         ("shipped_point", record["shipped_point"]),
     ):
         runs = summaries(simulator, point, seeds, args.workers)
-        metrics = fits(simulator, runs)
-        table(metrics).to_csv(out / f"{label}_full_scale.csv", float_format="%.4f")
-        by_value = values(simulator, runs)
-        by_value.to_csv(out / f"{label}_values.csv", index=False, float_format="%.4f")
-        medians[label] = float(np.median(metrics["distance"]))
+        by_target, by_value = fit_tables(simulator, runs, runs)
+        by_target = by_target[TARGET_COLUMNS]
+        by_target.to_csv(out / f"{label}_full_scale.csv", float_format="%.4f")
+        by_value[VALUE_COLUMNS].to_csv(
+            out / f"{label}_values.csv", index=False, float_format="%.4f"
+        )
+        medians[label] = float(np.median(distances(simulator, runs)))
         print(f"{label}: distance {medians[label]:.3f} (median of {args.seeds} fresh seeds)")
-        print(table(metrics).round(3).to_string())
+        print(by_target.round(3).to_string())
     better = medians["shipped_point"] < medians["values_that_ship"]
     print("ship the calibrated point" if better else "keep the values the scenarios carry")
 

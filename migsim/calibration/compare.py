@@ -61,8 +61,7 @@ class Comparison:
 
 def config_for(scenario: Any) -> Path | None:
     """The calibration file of a scenario's model folder, if it has one."""
-    corridor = Path(scenario.corridor_path())
-    path = corridor / CONFIG
+    path = scenario.corridor_path() / CONFIG
     return path if path.is_file() else None
 
 
