@@ -1,7 +1,7 @@
 """Mexico (ODD 7.8–7.10): enforcement and asylum.
 
-Interdiction at crossings and checkpoints, humanitarian visas, turn-backs, detention and
-deportation, and asylum claims with COMAR.
+Interdiction at crossings and checkpoints, humanitarian visas, turn-backs, releases, detention
+and deportation, and asylum claims with COMAR.
 """
 
 from __future__ import annotations
@@ -93,15 +93,24 @@ class Mexico:
         self.model.ledger.add("turned_back", len(rows))
 
     def detain(self, rows: np.ndarray, places: np.ndarray, t: int) -> None:
-        """Stopped families are detained while there is room, else get an exit permit."""
+        """Stopped families are detained while there is room, else get an exit permit.
+
+        Mexico releases a share of them at once (``released_share``: exit permits, visas,
+        asylum claims from detention); the others are detained while there is room.
+        """
         if len(rows) == 0:
             return
         m = self.model
         fam, pol, ledger = m.families, m.policy, m.ledger
+        released = np.zeros(len(rows), dtype=bool)
+        if pol.released_share > 0:  # no draw when nobody is released: same stream as before
+            released = m.rng.random(len(rows)) < pol.released_share
+        held = rows[~released]
         occupied = fam.counts[S.DETAINED_MX]
         room = max(0, int(min(pol.detention_places, 1e12) - occupied))
-        permits = rows[room:]  # no room: released with an exit permit, they go on
-        rows = rows[:room]
+        # No room: released with an exit permit too; either way they go on.
+        permits = np.concatenate([rows[released], held[room:]])
+        rows = held[:room]
         fam.set_state(rows, S.DETAINED_MX)
         self.detention.join(rows)
         ledger.add("mx_apprehensions", len(rows) + len(permits))

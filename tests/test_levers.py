@@ -44,7 +44,10 @@ def _outcomes(levers: tuple) -> pd.DataFrame:
         results = _run(levers, seed).results()
         row = scalar_outcomes(results)
         total = results.daily.sum()
-        for name in ("turned_back", "exit_permits", "humanitarian_visas", "smuggled_departures"):
+        for name in (
+            "turned_back", "exit_permits", "humanitarian_visas", "smuggled_departures",
+            "mx_apprehensions", "deportations",
+        ):  # fmt: skip
             row[name] = float(total[name])
         row["peak_mx_detained"] = float(results.daily["mx_detained"].max())
         flows = results.link_totals()
@@ -85,6 +88,8 @@ CASES = [
      "peak_mx_detained", +1),
     (_lever(lever="mexican_deportations", detention_places=5, deportations_per_day=0.3),
      "exit_permits", +1),
+    (_lever(lever="mexican_releases", share=0.5), "exit_permits", +1),
+    (_lever(lever="mexican_releases", share=0.5), "deportations", -1),
     (_lever(lever="metering", families_per_day=1), "peak_metering_queue", +1),
     (_lever(lever="us_holding_capacity", families_per_sector=3, processing_days=6),
      "peak_us_holding", -1),
@@ -98,6 +103,15 @@ def test_lever_effect_beyond_noise(levers, outcome, direction):
     mean, se = _effect(levers, outcome)
     assert direction * mean > 0, f"{outcome} moved the wrong way: {mean:+.3g}"
     assert abs(mean) > 2 * se, f"{outcome}: effect {mean:+.3g} within noise (se {se:.3g})"
+
+
+@pytest.mark.parametrize("share", [0.2, 0.5, 0.8])
+def test_mexico_releases_its_share_of_the_families_it_stops(share):
+    """Released with an exit permit: the share of the stopped, the others deported."""
+    runs = _outcomes(_lever(lever="mexican_releases", share=share))
+    stopped = runs["mx_apprehensions"]  # turned-back families are not apprehended
+    assert (runs["exit_permits"] / stopped).mean() == pytest.approx(share, abs=0.04)
+    assert (runs["deportations"] / stopped).mean() == pytest.approx(1 - share, abs=0.04)
 
 
 def test_tariff_threat_switches_on_its_response_after_the_lag():

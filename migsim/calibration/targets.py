@@ -177,6 +177,12 @@ def _obs_returns(folder: Path, config: CalibrationConfig) -> pd.Series:
     return returned * families_share(folder, config, returned.index)
 
 
+def _obs_presented(folder: Path, config: CalibrationConfig) -> pd.Series:
+    presented = _months(folder, "mexico_returns_monthly.csv", "presented_to_inm", "2018-12",
+                        "2019-05")  # fmt: skip
+    return presented * families_share(folder, config, presented.index)
+
+
 COMAR = "comar_applications_monthly.csv"
 
 
@@ -297,6 +303,14 @@ TARGETS: dict[str, Target] = {
             "Mexico's returns (all ages, families and single adults) × families_share "
             "(default: Border Patrol's family-unit share of its apprehensions that month)",
             _obs_returns, _monthly_sum("deportations_people"),
+        ),
+        Target(
+            "mexico_presented", "people in families presented to INM (stopped by Mexico), "
+            "Dec 2018 – May 2019", "mexico_returns_monthly.csv", "daily:mx_apprehensions_people",
+            "ard", 0.25,
+            "INM's presentations (all ages) × families_share, as for the returns; the returns "
+            "are these less the share Mexico released (an input: 1 − returned / presented)",
+            _obs_presented, _monthly_sum("mx_apprehensions_people"),
         ),
         Target(
             "comar_nt", "asylum applications in Mexico by Northern Triangle nationals "

@@ -15,6 +15,7 @@ from migsim.policies.humanitarian_visas import HumanitarianVisas
 from migsim.policies.isthmus_checkpoints import IsthmusCheckpoints
 from migsim.policies.metering import Metering
 from migsim.policies.mexican_deportations import MexicanDeportations
+from migsim.policies.mexican_releases import MexicanReleases
 from migsim.policies.northern_triangle_aid import NorthernTriangleAid
 from migsim.policies.remain_in_mexico import RemainInMexico
 from migsim.policies.safe_third_country import SafeThirdCountry
@@ -32,6 +33,7 @@ LEVERS: dict[str, type[Lever]] = {
         AntiSmuggling,
         HumanitarianVisas,
         MexicanDeportations,
+        MexicanReleases,
         Metering,
         USHoldingCapacity,
         NorthernTriangleAid,

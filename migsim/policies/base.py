@@ -39,6 +39,8 @@ class PolicyState:
         visa_validity_days: Days a humanitarian visa lets its holder pass checkpoints.
         detention_places: Families Mexico's migration stations can hold.
         deportations_per_day: Families Mexico can deport a day.
+        released_share: Share of stopped families Mexico releases with an exit permit
+            rather than detaining them for deportation.
         metering_cap: Families a day each US port processes from its asylum queue.
         mpp_share: Share of asylum-seeking families that each port or sector returns to Mexico.
         mpp_mean_wait_days: Mean wait for a remain-in-Mexico hearing.
@@ -59,6 +61,7 @@ class PolicyState:
     visa_validity_days: int = 0
     detention_places: float = np.inf
     deportations_per_day: float = np.inf
+    released_share: float = 0.0
     metering_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
     mpp_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
     mpp_mean_wait_days: float = 120.0
