@@ -12,9 +12,9 @@ import numpy as np
 
 from migsim import decisions
 from migsim.corridor import Kind
-from migsim.families import FamilyState, ServiceQueue, WaitReason, by_group, plain
+from migsim.families import FamilyState, ServiceQueue, TravelMode, WaitReason, by_group, plain
 
-S, KIND, WAIT = (plain(codes) for codes in (FamilyState, Kind, WaitReason))
+S, KIND, WAIT, MODE = (plain(codes) for codes in (FamilyState, Kind, WaitReason, TravelMode))
 NOT_WAITING = WAIT.NONE  # a plain int, which compiled code can read
 FATES = ("passed", "turned back", "detained")  # of families at crossings and checkpoints
 
@@ -119,7 +119,11 @@ class Mexico:
         ledger.count_places("mx_apprehensions", places)
         if len(permits):
             fam.set_state(permits, S.AT_PLACE)
-            fam.schedule(permits, t + 1)
+            # An express family stopped on its bus waits at the staging place for the next.
+            rebook = (fam.mode[permits] == MODE.EXPRESS) & m.smuggling.at_staging(
+                fam.place[permits]
+            )
+            fam.schedule(permits, np.where(rebook, m.smuggling.next_dispatch(t), t + 1))
 
     def deport(self, t: int) -> None:
         """Mexico deports up to its daily capacity of detained families, first in first out."""

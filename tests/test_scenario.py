@@ -24,6 +24,7 @@ BASELINE_LEVERS = [
     "humanitarian_visas",
     "humanitarian_visas",
     "mexican_deportations",
+    *["mexican_releases"] * 7,
     "us_holding_capacity",
     "northern_triangle_aid",
     "isthmus_checkpoints",
@@ -132,6 +133,17 @@ def test_baseline_levers():
     assert (later.start, later.end, later.visas_per_month) == (D(2019, 2, 1), None, 340)
     aid = levers[BASELINE_LEVERS.index("northern_triangle_aid")]
     assert (aid.start, aid.lag_days, aid.hazard_change) == (D(2019, 3, 30), 180, 0.1)
+    # Mexico's releases: 1 - returned / presented (observed/mexico_returns_monthly.csv).
+    releases = [lever for lever in levers if lever.name == "mexican_releases"]
+    assert [(r.start, r.end, r.share) for r in releases] == [
+        (None, D(2018, 12, 1), 0.15),
+        (D(2018, 12, 1), D(2019, 1, 1), 0.04),
+        (D(2019, 1, 1), D(2019, 2, 1), 0.32),
+        (D(2019, 2, 1), D(2019, 3, 1), 0.50),
+        (D(2019, 3, 1), D(2019, 4, 1), 0.13),
+        (D(2019, 4, 1), D(2019, 5, 1), 0.27),
+        (D(2019, 5, 1), None, 0.30),
+    ]
     isthmus = levers[-1]  # its strength is calibrated (checked above)
     assert (isthmus.start, isthmus.full) == (D(2019, 4, 1), D(2019, 5, 1))
 
@@ -158,7 +170,7 @@ def test_baseline_schedules_on_key_dates():
 def test_june_agreement_levers():
     baseline = shipped("baseline_2019").levers
     levers = shipped("june_2019_agreement").levers
-    assert len(levers) == 14
+    assert len(levers) == len(BASELINE_LEVERS) + 3
     assert levers[: len(baseline)] == baseline
     assert names(levers[len(baseline) :]) == [
         "tariff_threat",

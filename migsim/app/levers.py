@@ -149,6 +149,17 @@ LEVER_CONTROLS: tuple[LeverControl, ...] = (
         "everyone detained is deported the next day.",
     ),
     LeverControl(
+        "mexican_releases",
+        "share",
+        "Mexico's releases (share of families stopped)",
+        0.0,
+        1.0,
+        0.01,
+        "Mexico releases this share of the families it stops with an exit permit, and they go "
+        "on north. The baseline follows each month's share of people presented whom Mexico "
+        "did not return; 0 means everyone stopped is detained.",
+    ),
+    LeverControl(
         "humanitarian_visas",
         "visas_per_month",
         "Humanitarian visas (a month)",
