@@ -22,6 +22,7 @@ LEVER_NAMES = [
     "anti_smuggling",
     "humanitarian_visas",
     "mexican_deportations",
+    "mexican_releases",
     "metering",
     "us_holding_capacity",
     "northern_triangle_aid",
@@ -285,7 +286,7 @@ def test_out_that_is_a_file(tmp_path, capsys):
 
 
 # -------------------------------------------------------------------------------- levers
-def test_levers_lists_all_eleven(capsys):
+def test_levers_lists_every_lever(capsys):
     status, stdout, _ = run_cli(["levers"], capsys)
     assert status == 0
     listed = [line for line in stdout.splitlines() if line and not line.startswith(" ")]

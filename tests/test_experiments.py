@@ -228,7 +228,7 @@ def test_shipped_experiments_are_valid():
         runs = plan_runs(experiment)
         assert len({run.run_id for run in runs}) == len(runs)
         sizes[name] = len(runs)
-    assert sizes == {"june_2019_agreement": 60, "checkpoints_vs_mpp": 50, "sobol_levers": 104}
+    assert sizes == {"june_2019_agreement": 60, "checkpoints_vs_mpp": 50, "sobol_levers": 112}
     sobol = load_experiment(REPO / "experiments" / "sobol_levers.yaml")
     from migsim.policies import LEVERS
 

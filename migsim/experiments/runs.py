@@ -112,8 +112,11 @@ def plan_runs(experiment: Experiment) -> list[Run]:
         for point, values in enumerate(points):
             for replicate in range(experiment.replicates):
                 seed = experiment.base_seed + replicate
+                # The point's index too: a design may hold the same values twice (a Sobol
+                # column of whole numbers), and each point needs its own row.
                 content = {
                     "scenario": digest,
+                    "point": point,
                     "parameters": {k: repr(v) for k, v in sorted(values.items())},
                     "seed": seed,
                     "days": days,
