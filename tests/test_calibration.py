@@ -303,7 +303,7 @@ def test_forecast_runs_scenarios_under_posterior_draws(tmp_path, case):
 
 
 def test_forecast_assumptions_reach_only_scenarios_with_the_lever():
-    from migsim.calibration.forecast import has_lever
+    from migsim.calibration.posterior import has_lever
     from migsim.scenario import load_scenario
 
     shipped = TESTS.parent / "models/northern_triangle_2019/scenarios"

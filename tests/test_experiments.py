@@ -306,6 +306,82 @@ def test_failed_runs_are_recorded_and_the_rest_go_on(tmp_path):
     assert retried.ran == 2 and retried.failed == 2
 
 
+def posterior_experiment(tmp_path: Path, **changes) -> Path:
+    """A tiny calibration with a two-point posterior, and an experiment over it."""
+    base = scenario_copy(tmp_path, "base")
+    barred = scenario_copy(tmp_path, "barred", [{"lever": "safe_third_country"}])
+    write_yaml(
+        tmp_path / "calibration.yaml",
+        {"scenario": "base.yaml", "scale": 0.5,
+         "parameters": {"population.families_per_year": {"low": 1000, "high": 9000},
+                        "remain_in_mexico.share": {"low": 0.1, "high": 0.9}},
+         "forecast": {"assumptions": {"safe_third_country.barred_share": [0.2, 0.8]}}},
+    )  # fmt: skip
+    (tmp_path / "calibrated").mkdir()
+    pd.DataFrame(
+        {"population.families_per_year": [3000.0, 5000.0], "remain_in_mexico.share": [0.2, 0.6],
+         "weight": [0.5, 0.5]}
+    ).to_csv(tmp_path / "calibrated" / "posterior.csv", index=False)  # fmt: skip
+    data = {
+        "name": "over the posterior",
+        "scenarios": {"base": str(base), "barred": str(barred)},
+        "replicates": 6,
+        "base_seed": 2,
+        "days": 20,
+        "posterior": {"calibration": "calibration.yaml"},
+        "outcomes": ["us_apprehensions_people"],
+        **changes,
+    }
+    return write_yaml(tmp_path / "posterior.yaml", data)
+
+
+def test_replicates_of_a_posterior_experiment_are_paired_posterior_draws(tmp_path):
+    experiment = load_experiment(posterior_experiment(tmp_path))
+    runs = plan_runs(experiment)
+    base, barred = runs[:6], runs[6:]
+    # Replicate k runs draw k, with seed base_seed + k, in every scenario.
+    assert [r.calibrated for r in base] == [r.calibrated for r in barred]
+    assert [r.seed for r in base] == [r.seed for r in barred] == list(range(2, 8))
+    draws = {r.calibrated["population.families_per_year"] for r in base}
+    assert draws == {3000.0, 5000.0}  # by weight, both points drawn in six
+    for r in base:  # the pairs of the posterior rows are kept
+        share = {3000.0: 0.2, 5000.0: 0.6}[r.calibrated["population.families_per_year"]]
+        assert r.calibrated["remain_in_mexico.share"] == share
+    # The swept assumption reaches only the scenario with the lever.
+    assert all(r.assumed == {} for r in base)
+    assert all(0.2 <= r.assumed["safe_third_country.barred_share"] <= 0.8 for r in barred)
+    assert len({r.assumed["safe_third_country.barred_share"] for r in barred}) == 6
+    assert [r.run_id for r in plan_runs(load_experiment(tmp_path / "posterior.yaml"))] == [
+        r.run_id for r in runs
+    ]
+    with cf.ThreadPoolExecutor(2) as executor:
+        table = run_experiment(experiment, tmp_path / "out", executor=executor,
+                               progress=False).table  # fmt: skip
+    assert (table["status"] == "ok").all()
+    # Each run simulates its draw's families at the calibration's scale (0.5).
+    expected = table["population.families_per_year"] * 0.5
+    assert (table["families_per_year"] == expected).all()
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "message"),
+    [
+        ({"families_per_year": 1000}, "families_per_year", "not with 'posterior'"),
+        ({"parameters": {"remain_in_mexico.share": [0.3]}}, "parameters.remain_in_mexico.share",
+         "is drawn from the posterior"),
+        ({"posterior": {"calibration": "nowhere.yaml"}}, "posterior.calibration",
+         "calibration file not found"),
+        ({"posterior": {"calibration": "calibration.yaml", "scale": 2}}, "posterior.scale",
+         "must be at most 1"),
+    ],
+)  # fmt: skip
+def test_bad_posterior_settings_name_the_key_and_the_fix(tmp_path, changes, key, message):
+    path = posterior_experiment(tmp_path, **changes)
+    with pytest.raises(InputError) as raised:
+        load_experiment(path)
+    assert key in str(raised.value) and message in str(raised.value)
+
+
 # ------------------------------------------------------------------ executors
 def test_process_pool_sweep(pool_sweep):
     out, summary = pool_sweep
@@ -589,3 +665,6 @@ def test_lever_shares_off_in_turn_and_alone():
     assert shares.loc["b", "share_alone"] == pytest.approx(0.4, abs=0.05)
     assert shares.loc["a", "share_off_p05"] < 0.6 < shares.loc["a", "share_off_p95"]
     assert shares.attrs["effect"] == pytest.approx(-100, abs=3)
+    # Each replicate's own share spreads wider than the mean share's band.
+    each = (shares.loc["a", "share_off_each_p05"], shares.loc["a", "share_off_each_p95"])
+    assert each[0] < shares.loc["a", "share_off_p05"] < shares.loc["a", "share_off_p95"] < each[1]

@@ -3,7 +3,9 @@
 :func:`forecast` runs each scenario once per draw from the posterior (drawn by weight from the
 calibration's last generation, ``posterior.csv``), from the calibration's warm-up start to a
 chosen end date, and summarises monthly measures by the median and the 5th and 95th percentiles
-over those runs. No observation is used: the only link to data is the posterior sample.
+over those runs. Draw ``k`` (its parameters, its swept assumptions and its seed) is the same in
+every scenario (:mod:`migsim.calibration.posterior`), so scenarios are compared draw by draw.
+No observation is used: the only link to data is the posterior sample.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from migsim.calibration.config import CalibrationConfig
+from migsim.calibration.posterior import posterior_draws
 from migsim.calibration.report import write_json
 from migsim.calibration.simulate import run
 from migsim.errors import InputError
@@ -58,29 +60,6 @@ def monthly_series(run_record: dict[str, Any], measure: str) -> pd.Series:
     return pd.Series(list(values.values()), index=pd.PeriodIndex(list(values), freq="M"))
 
 
-def read_posterior(calibrated: Path, config: CalibrationConfig) -> pd.DataFrame:
-    """The last generation written by a calibration: parameter columns and ``weight``."""
-    file = Path(calibrated) / "posterior.csv"
-    if not file.is_file():
-        raise InputError(file, "no posterior sample here; run 'migsim calibrate' first")
-    frame = pd.read_csv(file)
-    missing = [name for name in [*config.parameters, "weight"] if name not in frame.columns]
-    if missing:
-        raise InputError(file, f"has no column for {', '.join(missing)}; recalibrate")
-    return frame[[*config.parameters, "weight"]]
-
-
-def has_lever(scenario: Any, address: str) -> bool:
-    """Whether a scenario has the lever a parameter address names (responses included)."""
-    name = address.partition(".")[0]
-    for lever in scenario.levers:
-        if lever.name == name:
-            return True
-        if any(r.name == name for r in getattr(lever, "response", [])):
-            return True
-    return False
-
-
 def _forecast_run(task: dict[str, Any]) -> dict[str, Any]:
     """One forecast run (in a worker): monthly measures at full scale."""
     from migsim.outcomes import monthly
@@ -113,11 +92,7 @@ def forecast(
 
     from migsim.experiments.runner import open_workers
 
-    posterior = read_posterior(calibrated, config)
-    rng = np.random.default_rng(config.seed)
-    weights = posterior["weight"].to_numpy(dtype=float)
-    draws = rng.choice(len(posterior), size=config.report.posterior_runs, p=weights / weights.sum())
-    names = list(config.parameters)
+    draws = posterior_draws(config, calibrated, config.report.posterior_runs, config.seed)
     folder = Path(calibrated) / "forecast_runs"
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -131,17 +106,17 @@ def forecast(
         scenario.path = Path(path)
         fingerprint = hashlib.sha256(scenario.to_yaml().encode()).hexdigest()[:10]
         tasks = []
-        swept = {a: r for a, r in config.forecast.assumptions.items() if has_lever(scenario, a)}
-        for i, row in enumerate(draws):
-            values = {n: config.parameters[n].value(posterior.iloc[row][n]) for n in names}
-            # The agreement's uncalibrated assumptions, one uniform draw each a run.
-            assumed = {a: float(rng.uniform(low, high)) for a, (low, high) in swept.items()}
+        for i, draw in enumerate(draws):
+            # The agreement's uncalibrated assumptions: draw i's, in every scenario with them.
+            assumed = draw.assumed_in(scenario)
             key = hashlib.sha256(
-                json.dumps([fingerprint, values, assumed, i, config.scale], sort_keys=True).encode()
+                json.dumps(
+                    [fingerprint, draw.values, assumed, i, config.scale], sort_keys=True
+                ).encode()  # fmt: skip
             ).hexdigest()[:16]
             run_scenario = scenario.with_parameters(assumed) if assumed else scenario
             run_scenario.path = scenario.path
-            tasks.append({"key": key, "scenario": run_scenario, "values": values,
+            tasks.append({"key": key, "scenario": run_scenario, "values": draw.values,
                           "assumed": assumed, "seed": config.seed + i,
                           "scale": config.scale})  # fmt: skip
         done = {}

@@ -6,7 +6,10 @@ each lever, and the baseline with that lever ``only_LEVER``. For a measure summe
 window of months, the package's effect is ``agreement − baseline``; a lever's share *off in
 turn* is ``(agreement − without) / effect`` (what the package loses without it), its share
 *alone* is ``(only − baseline) / effect``. Shares need not add up to 1: the rest is the levers'
-interaction. Bands come from resampling the seeds (a bootstrap over replicates).
+interaction. A share is the ratio of the mean changes over the replicates, with a 90% band from
+resampling them (a bootstrap: how sure the mean share is); beside it, the 5th–95th percentiles
+of each replicate's own share (how much it varies from one replicate to the next: over seeds,
+and in an experiment over a calibration's posterior over its parameters and assumptions too).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def window_totals(table: pd.DataFrame, measure: str, first: str, last: str) -> p
 
 
 def lever_shares(totals: pd.DataFrame, draws: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """Each lever's share of the effect, off in turn and alone, with bootstrap bands.
+    """Each lever's share of the effect, off in turn and alone, with bands.
 
     Args:
         totals: Seed × scenario totals (:func:`window_totals`), with columns ``baseline``,
@@ -49,8 +52,10 @@ def lever_shares(totals: pd.DataFrame, draws: int = 2000, seed: int = 0) -> pd.D
         seed: Seed of the resampling.
 
     Returns:
-        One row a lever: the median and 90% band of each share, and the mean change in the
-        measure when the lever is switched off (``agreement − without``) and on alone.
+        One row a lever: the median and 90% band of each share (bootstrap), the 5th and 95th
+        percentiles of the replicates' own shares (``share_off_each_p05`` …), and the mean
+        change in the measure when the lever is switched off (``agreement − without``) and on
+        alone.
     """
     for needed in ("baseline", "agreement"):
         if needed not in totals:
@@ -80,6 +85,10 @@ def lever_shares(totals: pd.DataFrame, draws: int = 2000, seed: int = 0) -> pd.D
             row[f"share_{name}"] = float(np.nanmedian(shares))
             row[f"share_{name}_p05"] = float(np.nanpercentile(shares, BAND[0]))
             row[f"share_{name}_p95"] = float(np.nanpercentile(shares, BAND[1]))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                each = change / effect
+            row[f"share_{name}_each_p05"] = float(np.nanpercentile(each, BAND[0]))
+            row[f"share_{name}_each_p95"] = float(np.nanpercentile(each, BAND[1]))
             row[f"change_{name}"] = float(np.nanmean(change))
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -93,19 +102,24 @@ def format_shares(shares: pd.DataFrame, measure: str, first: str, last: str) -> 
     lines = [
         f"Effect of the whole package on {measure}, {first} to {last}: "
         f"{shares.attrs['effect']:+,.0f} (agreement − baseline, mean over "
-        f"{shares.attrs['seeds']} seeds).",
+        f"{shares.attrs['seeds']} replicates).",
         "",
-        "| lever | share when switched off in turn [90% band] | share alone [90% band] |",
-        "|---|---|---|",
+        "| lever | share when switched off in turn [90% band] | replicates' own, 5–95% "
+        "| share alone [90% band] | replicates' own, 5–95% |",
+        "|---|---|---|---|---|",
     ]
     for r in shares.itertuples():
         lines.append(
             f"| {r.lever} | {r.share_off:.0%} [{r.share_off_p05:.0%}, {r.share_off_p95:.0%}] "
-            f"| {r.share_alone:.0%} [{r.share_alone_p05:.0%}, {r.share_alone_p95:.0%}] |"
+            f"| {r.share_off_each_p05:.0%} – {r.share_off_each_p95:.0%} "
+            f"| {r.share_alone:.0%} [{r.share_alone_p05:.0%}, {r.share_alone_p95:.0%}] "
+            f"| {r.share_alone_each_p05:.0%} – {r.share_alone_each_p95:.0%} |"
         )
     lines += [
         "",
         f"Shares off in turn add up to {shares['share_off'].sum():.0%}; the rest is the "
-        "levers' interaction.",
+        "levers' interaction. The band is the mean share's (resampling the replicates); the "
+        "replicates' own shares spread over seeds, and over a posterior's parameters and "
+        "assumptions when the experiment draws them.",
     ]
     return "\n".join(lines)

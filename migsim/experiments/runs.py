@@ -43,6 +43,8 @@ class Run:
         replicate: The replicate number; the seed is ``base_seed + replicate``.
         seed: The model's random seed.
         parameters: Parameter values by address (e.g. ``remain_in_mexico.share``).
+        calibrated: A posterior draw's values (set on the scenario's own levers), if any.
+        assumed: A posterior draw's assumed values (where the scenario has the lever).
     """
 
     run_id: str
@@ -51,6 +53,8 @@ class Run:
     replicate: int
     seed: int
     parameters: dict[str, float | int] = field(hash=False)
+    calibrated: dict[str, Any] = field(default_factory=dict, hash=False)
+    assumed: dict[str, float] = field(default_factory=dict, hash=False)
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Setup:
     outcomes: list[str]
     monthly: list[str]
     experiment: str
+    scale: float = 1.0
 
 
 @dataclass
@@ -102,16 +107,52 @@ def run_days(experiment: Experiment, label: str) -> int:
     return load_scenario(experiment.scenario_path(label)).days
 
 
+def draws_of(experiment: Experiment) -> list[Any]:
+    """A posterior experiment's draws, one a replicate (:mod:`migsim.calibration.posterior`)."""
+    from migsim.calibration.config import load_config
+    from migsim.calibration.posterior import posterior_draws
+
+    if experiment.posterior is None:
+        return []
+    config = load_config(experiment.calibration_path())
+    return posterior_draws(
+        config, experiment.calibrated_path(), experiment.replicates, experiment.base_seed,
+        experiment.posterior.assumptions,
+    )  # fmt: skip
+
+
+def run_scale(experiment: Experiment) -> float:
+    """The fraction of the families a run simulates (a posterior experiment's scale)."""
+    from migsim.calibration.config import load_config
+
+    if experiment.posterior is None:
+        return 1.0
+    if experiment.posterior.scale is not None:
+        return experiment.posterior.scale
+    return load_config(experiment.calibration_path()).scale
+
+
 def plan_runs(experiment: Experiment) -> list[Run]:
-    """Every run of the experiment: scenarios × design points × replicates, in that order."""
+    """Every run of the experiment: scenarios × design points × replicates, in that order.
+
+    In a posterior experiment replicate ``k`` runs posterior draw ``k`` with seed
+    ``base_seed + k`` in every scenario and at every point.
+    """
+    from migsim.scenario import load_scenario
+
     points = design_points(experiment)
+    draws = draws_of(experiment)
+    scale = run_scale(experiment)
     runs = []
     for label in experiment.scenarios:
         digest = scenario_digest(experiment, label)
         days = run_days(experiment, label)
+        scenario = load_scenario(experiment.scenario_path(label)) if draws else None
         for point, values in enumerate(points):
             for replicate in range(experiment.replicates):
                 seed = experiment.base_seed + replicate
+                calibrated = draws[replicate].values if draws else {}
+                assumed = draws[replicate].assumed_in(scenario) if draws else {}
                 # The point's index too: a design may hold the same values twice (a Sobol
                 # column of whole numbers), and each point needs its own row.
                 content = {
@@ -124,8 +165,12 @@ def plan_runs(experiment: Experiment) -> list[Run]:
                     "outcomes": experiment.outcomes,
                     "monthly": experiment.monthly,
                 }
+                if draws:
+                    content["posterior"] = {k: repr(v) for k, v in sorted(calibrated.items())}
+                    content["assumed"] = {k: repr(v) for k, v in sorted(assumed.items())}
+                    content["scale"] = repr(scale)
                 run_id = _digest(json.dumps(content, sort_keys=True).encode())[:16]
-                runs.append(Run(run_id, label, point, replicate, seed, values))
+                runs.append(Run(run_id, label, point, replicate, seed, values, calibrated, assumed))
     return runs
 
 
@@ -147,6 +192,7 @@ def make_setups(experiment: Experiment) -> dict[str, Setup]:
             outcomes=list(experiment.outcomes),
             monthly=list(experiment.monthly),
             experiment=experiment.name,
+            scale=run_scale(experiment),
         )
     return setups
 
@@ -183,15 +229,24 @@ def execute_run(run: Run, setup: Setup) -> dict[str, Any]:
             if setup.families_per_year is not None
             else float(setup.scenario.population.families_per_year)
         ),
+        **run.calibrated,
+        **run.assumed,
         **run.parameters,
     }
     start, cpu = time.perf_counter(), time.process_time()
     try:
+        scenario = setup.scenario
+        if run.calibrated:  # a posterior draw: the levers in force, not a response's
+            scenario = scenario.with_parameters(run.calibrated, responses=False)
+        if setup.scale != 1:
+            scenario = scenario.at_scale(scenario.population.families_per_year * setup.scale)
+            row["families_per_year"] = scenario.population.families_per_year
         values: dict[str, Any] = {"days": setup.days}
         if setup.families_per_year is not None:
             values["population.families_per_year"] = setup.families_per_year
+        values.update(run.assumed)
         values.update(run.parameters)
-        scenario = setup.scenario.with_parameters(values)
+        scenario = scenario.with_parameters(values)
         model = MigrationModel(scenario, seed=run.seed, corridor=setup.corridor)
         for done in range(0, scenario.days, CHECK_EVERY_DAYS):
             days = min(CHECK_EVERY_DAYS, scenario.days - done)

@@ -63,6 +63,24 @@ class Design(Strict):
     seed: int = Field(0, ge=0, description="seed of the sampling design (not of the runs)")
 
 
+class Posterior(Strict):
+    """Replicates drawn from a calibration's posterior instead of from seeds alone."""
+
+    calibration: str = Field(description="the calibration file, relative to this file")
+    calibrated: str | None = Field(
+        None,
+        description="the calibration's output folder holding posterior.csv (default: "
+        "'calibrated' beside the calibration file), relative to this file",
+    )
+    assumptions: bool = Field(
+        True, description="also draw the calibration file's forecast assumptions"
+    )
+    scale: float | None = Field(
+        None, gt=0, le=1, description="run this fraction of the families (default: the "
+        "calibration's scale); capacities scale alike",
+    )  # fmt: skip
+
+
 class Experiment(Strict):
     """Scenarios, replicate seeds, parameters to vary and outcomes to keep."""
 
@@ -80,6 +98,9 @@ class Experiment(Strict):
         None, gt=0, le=MAX_FAMILIES_PER_YEAR, description="overrides the scenario's"
     )
     design: Design = Field(default_factory=Design)
+    posterior: Posterior | None = Field(
+        None, description="replicate k runs draw k of a calibration's posterior"
+    )
     parameters: dict[str, ParameterRange] = Field(default_factory=dict)
     outcomes: list[str] = Field(default_factory=lambda: list(OUTCOMES))
     monthly: list[str] = Field(default_factory=list)
@@ -97,6 +118,23 @@ class Experiment(Strict):
         """A scenario file, resolved against the experiment file's folder."""
         base = self.path.parent if self.path else Path.cwd()
         return (base / self.scenarios[label]).resolve()
+
+    def calibration_path(self) -> Path | None:
+        """The calibration file of a posterior experiment, resolved (None without one)."""
+        if self.posterior is None:
+            return None
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / self.posterior.calibration).resolve()
+
+    def calibrated_path(self) -> Path | None:
+        """The folder holding the posterior sample (None without a posterior)."""
+        calibration = self.calibration_path()
+        if calibration is None:
+            return None
+        if self.posterior.calibrated is None:
+            return calibration.parent / "calibrated"
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / self.posterior.calibrated).resolve()
 
     def to_yaml(self) -> str:
         """The experiment as YAML, with scenario paths made absolute."""
@@ -121,6 +159,8 @@ def _options_at(loc: tuple) -> list[str]:
         return [f for f in Experiment.model_fields if f != "path"]
     if loc[0] == "design":
         return list(Design.model_fields)
+    if loc[0] == "posterior":
+        return list(Posterior.model_fields)
     if loc[0] == "parameters":
         return list(ParameterRange.model_fields)
     return []
@@ -282,6 +322,38 @@ def _check_parameter(path: Path, address: str, spec: ParameterRange, method: str
             )
 
 
+def _check_posterior(experiment: Experiment, path: Path) -> None:
+    """A posterior experiment: its calibration file and sample exist, and nothing clashes."""
+    from migsim.calibration.config import load_config
+    from migsim.calibration.posterior import read_posterior
+
+    if experiment.families_per_year is not None:
+        raise InputError(
+            path,
+            "not with 'posterior': each draw sets its own population; use posterior.scale "
+            "to run a fraction of the families (capacities scale alike)",
+            key="families_per_year",
+        )
+    calibration = experiment.calibration_path()
+    if not calibration.is_file():
+        raise InputError(
+            path,
+            f"calibration file not found: {experiment.posterior.calibration} (looked for "
+            f"{calibration}); paths are relative to the experiment file",
+            key="posterior.calibration",
+        )
+    config = load_config(calibration)
+    read_posterior(experiment.calibrated_path(), config)
+    clash = sorted(set(experiment.parameters) & set(config.parameters))
+    if clash:
+        raise InputError(
+            path,
+            f"'{clash[0]}' is drawn from the posterior; vary another parameter or leave "
+            "'posterior' out",
+            key=f"parameters.{clash[0]}",
+        )
+
+
 def validate_experiment(experiment: Experiment, path: Path) -> None:
     """Check what pydantic cannot: scenario files, parameter addresses, outcomes, the design.
 
@@ -302,6 +374,8 @@ def validate_experiment(experiment: Experiment, path: Path) -> None:
                 key=f"scenarios.{label}",
             )
         load_scenario(scenario_path)
+    if experiment.posterior is not None:
+        _check_posterior(experiment, path)
     method = experiment.design.method
     for address, spec in experiment.parameters.items():
         _check_parameter(path, address, spec, method)
