@@ -306,6 +306,15 @@ def test_failed_runs_are_recorded_and_the_rest_go_on(tmp_path):
     assert retried.ran == 2 and retried.failed == 2
 
 
+def test_two_labels_for_one_scenario_file_keep_their_own_runs(tmp_path):
+    path = write_yaml(
+        tmp_path / "twice.yaml",
+        {"name": "twice", "scenarios": {"a": str(TINY_YAML), "b": str(TINY_YAML)}, "days": 5},
+    )
+    runs = plan_runs(load_experiment(path))
+    assert len({run.run_id for run in runs}) == len(runs) == 2
+
+
 def posterior_experiment(tmp_path: Path, **changes) -> Path:
     """A tiny calibration with a two-point posterior, and an experiment over it."""
     base = scenario_copy(tmp_path, "base")

@@ -2,7 +2,8 @@
 
 :func:`plan_runs` expands an experiment into runs. A run's id is a hash of everything that
 determines its outcome (the scenario and corridor contents, parameter values, seed, days,
-families a year and the outcomes kept), so a resumed experiment can tell which runs it has.
+families a year and the outcomes kept) and of its place (the scenario's label, the design
+point), so a resumed experiment can tell which runs it has.
 :func:`run_batch` is what workers execute: it takes the scenarios and corridors with it, so
 workers on other machines need migsim installed but not the experiment's files.
 """
@@ -153,9 +154,11 @@ def plan_runs(experiment: Experiment) -> list[Run]:
                 seed = experiment.base_seed + replicate
                 calibrated = draws[replicate].values if draws else {}
                 assumed = draws[replicate].assumed_in(scenario) if draws else {}
-                # The point's index too: a design may hold the same values twice (a Sobol
-                # column of whole numbers), and each point needs its own row.
+                # The label and the point's index too: two labels may name the same file, and
+                # a design may hold the same values twice (a Sobol column of whole numbers);
+                # each needs its own row.
                 content = {
+                    "label": label,
                     "scenario": digest,
                     "point": point,
                     "parameters": {k: repr(v) for k, v in sorted(values.items())},
