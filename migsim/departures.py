@@ -101,13 +101,19 @@ class Departures:
         return pull * info.network_pull()
 
     def season(self) -> float:
-        """Today's seasonal factor on departures (1 when the scenario has no season)."""
+        """Today's seasonal factor on departures (1 when the scenario has no season).
+
+        The farm calendar's swing, times ``1 − holiday_dip`` over the year-end holidays.
+        """
         pop, date = self.model.population, self.model.date
-        if pop.seasonal_amplitude == 0:
-            return 1.0
-        peak = dt.date(date.year, pop.seasonal_peak_month, 15)
-        phase = 2 * np.pi * (date - peak).days / 365.25
-        return 1.0 + pop.seasonal_amplitude * float(np.cos(phase))
+        factor = 1.0
+        if pop.seasonal_amplitude != 0:
+            peak = dt.date(date.year, pop.seasonal_peak_month, 15)
+            phase = 2 * np.pi * (date - peak).days / 365.25
+            factor = 1.0 + pop.seasonal_amplitude * float(np.cos(phase))
+        if pop.holiday_dip and in_holidays(date, pop.holiday_from, pop.holiday_to):
+            factor *= 1.0 - pop.holiday_dip
+        return factor
 
     def depart(self, t: int) -> None:
         """New families leave their origins with each origin's daily hazard."""
@@ -234,3 +240,14 @@ def _schedule_retries(rows, hazard, wait, t, wake):
     # Departures.back_home after its draw: with no hazard a family stays home for good.
     for i in range(len(rows)):
         wake[rows[i]] = t + 1 + wait[i] if hazard[i] > 0 else -1
+
+
+def in_holidays(date: dt.date, first: str, after: str) -> bool:
+    """Whether a date falls from ``first`` to the day before ``after`` (``MM-DD``, any year).
+
+    A window that wraps the year's end (``12-15`` to ``01-15``) includes both ends' days.
+    """
+    day = f"{date.month:02d}-{date.day:02d}"
+    if first <= after:
+        return first <= day < after
+    return day >= first or day < after

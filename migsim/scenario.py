@@ -94,6 +94,21 @@ class Population(Strict):
     seasonal_peak_month: int = Field(
         4, ge=1, le=12, description="month whose 15th day is the peak of departures"
     )
+    holiday_dip: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="share fewer departures over the year-end holidays, from holiday_from to "
+        "holiday_to (0: none)",
+    )
+    holiday_from: str = Field(
+        "12-15", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+        description="first day of the holidays (MM-DD)",
+    )  # fmt: skip
+    holiday_to: str = Field(
+        "01-15", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+        description="the day after the holidays (MM-DD)",
+    )  # fmt: skip
     children_share: float = Field(0.9, ge=0, le=1, description="share of families with children")
     money_median_usd: float = Field(3000, gt=0, description="median money a family can raise")
     money_spread: float = Field(0.9, ge=0, le=5, description="sigma of log money")

@@ -446,6 +446,39 @@ def test_a_sharper_asylum_decision_sends_fewer_families_home_from_the_border(tin
     assert gave_up(300.0) < 0.5 * gave_up(20000.0)
 
 
+def _daily_departures(scenario, seed: int, **population) -> pd.Series:
+    changed = scenario.with_parameters(
+        {
+            **{f"population.{k}": v for k, v in population.items()},
+            "population.families_per_year": 20000,
+            # Nothing heard changes departures: the calendar alone moves them.
+            "behaviour.pull_elasticity": 0.0,
+            "behaviour.network_effect": 0.0,
+        }
+    )
+    return run_model(changed, days=365, seed=seed).results().daily["first_departures"]
+
+
+def test_departures_dip_over_the_holidays_by_the_dip(tiny_scenario):
+    from migsim.departures import in_holidays
+
+    assert in_holidays(dt.date(2019, 12, 15), "12-15", "01-15")
+    assert in_holidays(dt.date(2019, 1, 14), "12-15", "01-15")
+    assert not in_holidays(dt.date(2019, 1, 15), "12-15", "01-15")
+    assert not in_holidays(dt.date(2019, 12, 14), "12-15", "01-15")
+    assert in_holidays(dt.date(2019, 7, 1), "06-01", "08-01")
+    ratios = {"holidays": [], "rest": []}
+    for seed in (1, 2, 3):
+        dipped = _daily_departures(tiny_scenario, seed, holiday_dip=0.6)
+        plain = _daily_departures(tiny_scenario, seed, holiday_dip=0.0)
+        inside = [in_holidays(d.date(), "12-15", "01-15") for d in dipped.index]
+        outside = [not x for x in inside]
+        ratios["holidays"].append(dipped[inside].sum() / plain[inside].sum())
+        ratios["rest"].append(dipped[outside].sum() / plain[outside].sum())
+    assert np.mean(ratios["holidays"]) == pytest.approx(0.4, abs=0.05)
+    assert np.mean(ratios["rest"]) == pytest.approx(1.0, abs=0.05)
+
+
 def _departures_by_month(scenario, amplitude: float, seed: int) -> pd.Series:
     seasonal = scenario.with_parameters(
         {
