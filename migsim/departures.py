@@ -245,7 +245,7 @@ def _schedule_retries(rows, hazard, wait, t, wake):
 def in_holidays(date: dt.date, first: str, after: str) -> bool:
     """Whether a date falls from ``first`` to the day before ``after`` (``MM-DD``, any year).
 
-    A window that wraps the year's end (``12-15`` to ``01-15``) includes both ends' days.
+    A window may wrap the year's end: ``12-15`` to ``01-15`` is 15 December – 14 January.
     """
     day = f"{date.month:02d}-{date.day:02d}"
     if first <= after:

@@ -101,14 +101,10 @@ class Population(Strict):
         description="share fewer departures over the year-end holidays, from holiday_from to "
         "holiday_to (0: none)",
     )
-    holiday_from: str = Field(
-        "12-15", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
-        description="first day of the holidays (MM-DD)",
-    )  # fmt: skip
+    holiday_from: str = Field("12-15", description="first day of the holidays (MM-DD)")
     holiday_to: str = Field(
-        "01-15", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
-        description="the day after the holidays (MM-DD)",
-    )  # fmt: skip
+        "01-15", description="the day after the holidays (MM-DD; not holiday_from)"
+    )
     children_share: float = Field(0.9, ge=0, le=1, description="share of families with children")
     money_median_usd: float = Field(3000, gt=0, description="median money a family can raise")
     money_spread: float = Field(0.9, ge=0, le=5, description="sigma of log money")
@@ -129,6 +125,24 @@ class Population(Strict):
     risk_shares: tuple[float, float, float] = Field(
         (0.3, 0.4, 0.3), description="shares of bold, moderate and cautious families (assumed)"
     )
+
+    @field_validator("holiday_from", "holiday_to", mode="after")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        try:
+            dt.datetime.strptime(f"2000-{value}", "%Y-%m-%d")  # a leap year: 02-29 is a day
+        except ValueError:
+            raise ValueError(
+                f"must be a day of the year as MM-DD, e.g. 12-15 (got {value!r})"
+            ) from None
+        return value
+
+    @field_validator("holiday_to", mode="after")
+    @classmethod
+    def _holidays_last_a_day(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("holiday_from"):
+            raise ValueError(f"must differ from holiday_from (both {value!r}): no holidays")
+        return value
 
     @field_validator("risk_shares", mode="after")
     @classmethod

@@ -235,6 +235,24 @@ def test_shipped_experiments_are_valid():
     assert {address.split(".")[0] for address in sobol.parameters} == set(LEVERS)
 
 
+def test_the_shipped_attribution_runs_over_the_shipped_posterior():
+    experiment = load_experiment(REPO / "experiments" / "june_2019_attribution.yaml")
+    runs = plan_runs(experiment)
+    assert len(runs) == 12 * 40
+    by_label: dict[str, list] = {}
+    for run in runs:
+        by_label.setdefault(run.scenario, []).append(run)
+    baseline, agreement = by_label["baseline"], by_label["agreement"]
+    # Every scenario runs the same 40 draws of the calibrated parameters.
+    assert [r.calibrated for r in baseline] == [r.calibrated for r in agreement]
+    assert len({tuple(sorted(r.calibrated.items())) for r in baseline}) > 10
+    # The agreement's assumptions are drawn only where their levers are.
+    assert all("safe_third_country.barred_share" in r.assumed for r in agreement)
+    assert not any(r.assumed for r in baseline)
+    assert not any("safe_third_country.barred_share" in r.assumed
+                   for r in by_label["without_transit_bar"])  # fmt: skip
+
+
 # ------------------------------------------------------------------ designs and runs
 def test_designs_and_common_random_numbers(tmp_path, sweep_file):
     experiment = load_experiment(sweep_file)
@@ -319,6 +337,8 @@ def posterior_experiment(tmp_path: Path, **changes) -> Path:
     """A tiny calibration with a two-point posterior, and an experiment over it."""
     base = scenario_copy(tmp_path, "base")
     barred = scenario_copy(tmp_path, "barred", [{"lever": "safe_third_country"}])
+    bare = yaml.safe_load(base.read_text(encoding="utf-8"))
+    write_yaml(tmp_path / "bare.yaml", {**bare, "levers": []})  # no lever the posterior sets
     write_yaml(
         tmp_path / "calibration.yaml",
         {"scenario": "base.yaml", "scale": 0.5,
@@ -372,10 +392,42 @@ def test_replicates_of_a_posterior_experiment_are_paired_posterior_draws(tmp_pat
     assert (table["families_per_year"] == expected).all()
 
 
+def test_a_posterior_run_scales_its_draw_and_its_own_capacities_alike(tmp_path):
+    from migsim.experiments.runs import make_setups, run_scenario
+
+    path = posterior_experiment(
+        tmp_path, parameters={"mexican_deportations.deportations_per_day": [40]}
+    )
+    experiment = load_experiment(path)
+    run = plan_runs(experiment)[0]
+    scenario = run_scenario(run, make_setups(experiment)["base"])
+    drawn = run.calibrated["population.families_per_year"]
+    assert scenario.population.families_per_year == drawn * 0.5
+    (deportations,) = [lever for lever in scenario.levers if lever.name == "mexican_deportations"]
+    assert deportations.deportations_per_day == 40 * 0.5  # a capacity at half the families
+    (mpp,) = [lever for lever in scenario.levers if lever.name == "remain_in_mexico"]
+    assert mpp.share == run.calibrated["remain_in_mexico.share"]
+
+
+def test_more_posterior_draws_keep_the_first_ones():
+    from migsim.calibration.config import load_config
+    from migsim.calibration.posterior import posterior_draws
+
+    config = load_config(REPO / "models/northern_triangle_2019/calibration.yaml")
+    calibrated = REPO / "models/northern_triangle_2019/calibrated"
+    assert posterior_draws(config, calibrated, 5, 1)[:3] == posterior_draws(
+        config, calibrated, 3, 1
+    )
+
+
 @pytest.mark.parametrize(
     ("changes", "key", "message"),
     [
         ({"families_per_year": 1000}, "families_per_year", "not with 'posterior'"),
+        ({"parameters": {"safe_third_country.barred_share": [0.3]}},
+         "parameters.safe_third_country.barred_share", "is drawn from the posterior"),
+        ({"scenarios": {"bare": "bare.yaml"}}, "scenarios.bare",
+         "the scenario has no lever 'remain_in_mexico'"),
         ({"parameters": {"remain_in_mexico.share": [0.3]}}, "parameters.remain_in_mexico.share",
          "is drawn from the posterior"),
         ({"posterior": {"calibration": "nowhere.yaml"}}, "posterior.calibration",

@@ -157,7 +157,7 @@ LEVER_CONTROLS: tuple[LeverControl, ...] = (
         0.01,
         "Mexico releases this share of the families it stops with an exit permit, and they go "
         "on north. The baseline follows each month's share of people presented whom Mexico "
-        "did not return; 0 means everyone stopped is detained.",
+        "did not return; 0 means everyone stopped is detained while there is room.",
     ),
     LeverControl(
         "humanitarian_visas",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from migsim.calibration.config import CalibrationConfig
 from migsim.errors import InputError
+from migsim.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -26,14 +27,16 @@ class Draw:
     """One draw: calibrated values and assumed values, by parameter address.
 
     Attributes:
-        values: The calibrated parameters' values (set on a scenario's own levers only).
-        assumed: The swept assumptions' values (set wherever the scenario has the lever).
+        values: The calibrated parameters' values (set on a scenario's own lever entries,
+            not on a tariff threat's response).
+        assumed: The swept assumptions' values (set wherever the scenario has the lever,
+            responses included).
     """
 
     values: dict[str, Any]
     assumed: dict[str, float]
 
-    def assumed_in(self, scenario: Any) -> dict[str, float]:
+    def assumed_in(self, scenario: Scenario) -> dict[str, float]:
         """The assumptions that apply to a scenario: those of the levers it has."""
         return {a: v for a, v in self.assumed.items() if has_lever(scenario, a)}
 
@@ -50,7 +53,7 @@ def read_posterior(calibrated: Path, config: CalibrationConfig) -> pd.DataFrame:
     return frame[[*config.parameters, "weight"]]
 
 
-def has_lever(scenario: Any, address: str) -> bool:
+def has_lever(scenario: Scenario, address: str) -> bool:
     """Whether a scenario has the lever a parameter address names (responses included)."""
     name = address.partition(".")[0]
     for lever in scenario.levers:
@@ -74,13 +77,26 @@ def posterior_draws(
         assumptions: Whether to draw the forecast's assumptions (else none are set).
     """
     posterior = read_posterior(calibrated, config)
-    rng = np.random.default_rng(seed)
     weights = posterior["weight"].to_numpy(dtype=float)
-    rows = rng.choice(len(posterior), size=n, p=weights / weights.sum())
     swept = config.forecast.assumptions if assumptions else {}
     draws = []
-    for row in rows:
-        values = {a: p.value(posterior.iloc[row][a]) for a, p in config.parameters.items()}
+    for k in range(n):
+        # Draw k's own stream: more draws leave the first ones as they were.
+        rng = np.random.default_rng([seed, k])
+        row = posterior.iloc[int(rng.choice(len(posterior), p=weights / weights.sum()))]
+        values = {a: p.value(row[a]) for a, p in config.parameters.items()}
         assumed = {a: float(rng.uniform(low, high)) for a, (low, high) in swept.items()}
         draws.append(Draw(values, assumed))
     return draws
+
+
+def levers_missing(scenario: Scenario, addresses: list[str]) -> list[str]:
+    """Calibrated lever parameters whose lever is not among a scenario's own levers.
+
+    Calibrated values are set on a scenario's own entries of a lever (not a tariff threat's
+    response); setting one on a scenario without the lever would add the lever from the first
+    day, a different scenario.
+    """
+    own = {lever.name for lever in scenario.levers}
+    sections = ("behaviour", "population")
+    return [a for a in addresses if a.partition(".")[0] not in (*sections, *own)]

@@ -6,8 +6,8 @@ each lever, and the baseline with that lever ``only_LEVER``. For a measure summe
 window of months, the package's effect is ``agreement − baseline``; a lever's share *off in
 turn* is ``(agreement − without) / effect`` (what the package loses without it), its share
 *alone* is ``(only − baseline) / effect``. Shares need not add up to 1: the rest is the levers'
-interaction. A share is the ratio of the mean changes over the replicates, with a 90% band from
-resampling them (a bootstrap: how sure the mean share is); beside it, the 5th–95th percentiles
+interaction. A share is the median, over resamples of the replicates (a bootstrap), of the ratio
+of the mean changes, with a 90% band (how sure that share is); beside it, the 5th–95th percentiles
 of each replicate's own share (how much it varies from one replicate to the next: over seeds,
 and in an experiment over a calibration's posterior over its parameters and assumptions too).
 """
@@ -86,14 +86,14 @@ def lever_shares(totals: pd.DataFrame, draws: int = 2000, seed: int = 0) -> pd.D
             row[f"share_{name}_p05"] = float(np.nanpercentile(shares, BAND[0]))
             row[f"share_{name}_p95"] = float(np.nanpercentile(shares, BAND[1]))
             with np.errstate(divide="ignore", invalid="ignore"):
-                each = change / effect
+                each = np.where(effect != 0, change / effect, np.nan)
             row[f"share_{name}_each_p05"] = float(np.nanpercentile(each, BAND[0]))
             row[f"share_{name}_each_p95"] = float(np.nanpercentile(each, BAND[1]))
             row[f"change_{name}"] = float(np.nanmean(change))
         rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs["effect"] = float(effect.mean())
-    out.attrs["seeds"] = len(totals)
+    out.attrs["replicates"] = len(totals)
     return out
 
 
@@ -102,7 +102,7 @@ def format_shares(shares: pd.DataFrame, measure: str, first: str, last: str) -> 
     lines = [
         f"Effect of the whole package on {measure}, {first} to {last}: "
         f"{shares.attrs['effect']:+,.0f} (agreement − baseline, mean over "
-        f"{shares.attrs['seeds']} replicates).",
+        f"{shares.attrs['replicates']} replicates).",
         "",
         "| lever | share when switched off in turn [90% band] | replicates' own, 5–95% "
         "| share alone [90% band] | replicates' own, 5–95% |",

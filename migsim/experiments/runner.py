@@ -42,6 +42,7 @@ from migsim.experiments.runs import (
     make_setups,
     plan_runs,
     run_batch,
+    run_scale,
     start_worker,
 )
 from migsim.experiments.spec import Experiment, parameter_field
@@ -223,6 +224,16 @@ def experiment_meta(experiment: Experiment, runs: list[Run]) -> dict[str, Any]:
         "base_seed": experiment.base_seed,
         "days": experiment.days,
         "families_per_year": experiment.families_per_year,
+        "posterior": (
+            None
+            if experiment.posterior is None
+            else {
+                "calibration": str(experiment.calibration_path()),
+                "calibrated": str(experiment.calibrated_path()),
+                "assumptions": experiment.posterior.assumptions,
+                "scale": run_scale(experiment),
+            }
+        ),
         "outcomes": list(experiment.outcomes),
         "monthly": list(experiment.monthly),
         "points": max((r.point for r in runs), default=-1) + 1,
@@ -388,7 +399,8 @@ def run_experiment(
                 bar.close()
     else:
         say(f"{experiment.name}: all {len(runs)} runs already done; results in {out}/")
-    columns = [*ID_COLUMNS, *experiment.parameters]
+    drawn = dict.fromkeys(a for run in runs for a in (*run.calibrated, *run.assumed))
+    columns = [*ID_COLUMNS, *drawn, *experiment.parameters]
     table = store.combine(out, [run.run_id for run in runs], columns)
     return RunSummary(
         out=out,

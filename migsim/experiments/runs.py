@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from migsim.calibration.posterior import Draw, posterior_draws
 from migsim.errors import quiet_numeric_warnings
 from migsim.experiments.design import design_points
 from migsim.experiments.spec import Experiment
@@ -108,10 +109,9 @@ def run_days(experiment: Experiment, label: str) -> int:
     return load_scenario(experiment.scenario_path(label)).days
 
 
-def draws_of(experiment: Experiment) -> list[Any]:
+def draws_of(experiment: Experiment) -> list[Draw]:
     """A posterior experiment's draws, one a replicate (:mod:`migsim.calibration.posterior`)."""
     from migsim.calibration.config import load_config
-    from migsim.calibration.posterior import posterior_draws
 
     if experiment.posterior is None:
         return []
@@ -213,6 +213,22 @@ def outcome_row(results: Any, setup: Setup) -> dict[str, float]:
     return row
 
 
+def run_scenario(run: Run, setup: Setup) -> Any:
+    """The scenario a run simulates: its draw's values, then its own, then its scale."""
+    scenario = setup.scenario
+    if run.calibrated:  # a posterior draw: the levers in force, not a response's
+        scenario = scenario.with_parameters(run.calibrated, responses=False)
+    values: dict[str, Any] = {"days": setup.days}
+    if setup.families_per_year is not None:
+        values["population.families_per_year"] = setup.families_per_year
+    values.update(run.assumed)
+    values.update(run.parameters)
+    scenario = scenario.with_parameters(values)
+    if setup.scale != 1:  # last, so that every capacity set above scales too
+        scenario = scenario.at_scale(scenario.population.families_per_year * setup.scale)
+    return scenario
+
+
 def execute_run(run: Run, setup: Setup) -> dict[str, Any]:
     """Run one model and return its table row; an exception is recorded, not raised."""
     from migsim.model import MigrationModel
@@ -238,18 +254,8 @@ def execute_run(run: Run, setup: Setup) -> dict[str, Any]:
     }
     start, cpu = time.perf_counter(), time.process_time()
     try:
-        scenario = setup.scenario
-        if run.calibrated:  # a posterior draw: the levers in force, not a response's
-            scenario = scenario.with_parameters(run.calibrated, responses=False)
-        if setup.scale != 1:
-            scenario = scenario.at_scale(scenario.population.families_per_year * setup.scale)
-            row["families_per_year"] = scenario.population.families_per_year
-        values: dict[str, Any] = {"days": setup.days}
-        if setup.families_per_year is not None:
-            values["population.families_per_year"] = setup.families_per_year
-        values.update(run.assumed)
-        values.update(run.parameters)
-        scenario = scenario.with_parameters(values)
+        scenario = run_scenario(run, setup)
+        row["families_per_year"] = float(scenario.population.families_per_year)
         model = MigrationModel(scenario, seed=run.seed, corridor=setup.corridor)
         for done in range(0, scenario.days, CHECK_EVERY_DAYS):
             days = min(CHECK_EVERY_DAYS, scenario.days - done)

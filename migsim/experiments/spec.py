@@ -140,6 +140,9 @@ class Experiment(Strict):
         """The experiment as YAML, with scenario paths made absolute."""
         data = self.model_dump(mode="json", exclude={"path"}, exclude_none=True)
         data["scenarios"] = {label: str(self.scenario_path(label)) for label in self.scenarios}
+        if self.posterior is not None:
+            data["posterior"]["calibration"] = str(self.calibration_path())
+            data["posterior"]["calibrated"] = str(self.calibrated_path())
         for spec in data["parameters"].values():
             for key in [k for k, v in spec.items() if v is None]:
                 del spec[key]
@@ -325,7 +328,8 @@ def _check_parameter(path: Path, address: str, spec: ParameterRange, method: str
 def _check_posterior(experiment: Experiment, path: Path) -> None:
     """A posterior experiment: its calibration file and sample exist, and nothing clashes."""
     from migsim.calibration.config import load_config
-    from migsim.calibration.posterior import read_posterior
+    from migsim.calibration.posterior import levers_missing, read_posterior
+    from migsim.scenario import load_scenario
 
     if experiment.families_per_year is not None:
         raise InputError(
@@ -344,14 +348,27 @@ def _check_posterior(experiment: Experiment, path: Path) -> None:
         )
     config = load_config(calibration)
     read_posterior(experiment.calibrated_path(), config)
-    clash = sorted(set(experiment.parameters) & set(config.parameters))
+    drawn = set(config.parameters)
+    if experiment.posterior.assumptions:
+        drawn |= set(config.forecast.assumptions)
+    clash = sorted(set(experiment.parameters) & drawn)
     if clash:
         raise InputError(
             path,
-            f"'{clash[0]}' is drawn from the posterior; vary another parameter or leave "
-            "'posterior' out",
+            f"'{clash[0]}' is drawn from the posterior (or its assumptions); vary another "
+            "parameter or leave 'posterior' out",
             key=f"parameters.{clash[0]}",
         )
+    for label in experiment.scenarios:
+        scenario = load_scenario(experiment.scenario_path(label))
+        missing = levers_missing(scenario, list(config.parameters))
+        if missing:
+            raise InputError(
+                path,
+                f"the scenario has no lever '{missing[0].partition('.')[0]}', whose "
+                f"'{missing[0]}' the posterior sets; give a scenario with that lever",
+                key=f"scenarios.{label}",
+            )
 
 
 def validate_experiment(experiment: Experiment, path: Path) -> None:
