@@ -49,9 +49,16 @@ def block(lines: list[str], start: int, indent: int) -> int:
             if len(text) - len(text.lstrip()) <= indent:
                 break
         end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1  # keep blank lines between blocks where they were
+    while end > start + 1 and (
+        not lines[end - 1].strip()
+        or (lines[end - 1].lstrip().startswith("#") and _indent(lines[end - 1]) <= indent)
+    ):
+        end -= 1  # blank lines, and comments that open the next block, stay where they were
     return end
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
 
 
 def set_in_block(lines: list[str], start: int, end: int, indent: int, name: str, value: Any):
