@@ -70,3 +70,5 @@ def test_the_reference_steps_every_family_as_a_mesa_agent():
     model = PerAgentModel(scenario, seed=1, families_per_year=2000)
     model.run_for(20)
     assert len(model.agents) == model.families.n > 0
+    # Every family took its own step on many days (the 120 days of spin-up included).
+    assert model.stepped_families > 10 * model.families.n
