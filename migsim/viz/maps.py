@@ -935,10 +935,10 @@ def _difference_legends(
 
     Without ``places`` (a zoomed map) the key holds the change's colours only.
     """
-    name_a, name_b = names
+    name_b = names[1]  # than in names[0]: the map's title says so, and the key stays narrow
     change = [
-        line_handle(GREW_COLOUR, 3.0, f"more families in {name_b} than in {name_a}"),
-        line_handle(SHRANK_COLOUR, 3.0, f"fewer families in {name_b} than in {name_a}"),
+        line_handle(GREW_COLOUR, 3.0, f"more in {name_b}"),
+        line_handle(SHRANK_COLOUR, 3.0, f"fewer in {name_b}"),
         line_handle(BACKGROUND_LINK_COLOUR, 1.0, "link (train dashed)"),
     ]
     widths = [
@@ -946,8 +946,8 @@ def _difference_legends(
         for value in _nice_values(change_max)
     ]
     title = "Change in families" if unit == "families" else f"Change, {unit}"
-    if places:
-        _legend_row(ax, [(change + place_handles(graph) + (marks or []), title, {"ncols": 2})])
+    if places:  # one column, over the Pacific: southern Mexico and Guatemala stay in view
+        _legend_row(ax, [(change + place_handles(graph) + (marks or []), title, {})])
     else:
         _legend_row(ax, [(change[:2], title, {})])
     if widths:  # over the United States, where no link runs, clear of the origins
