@@ -260,7 +260,13 @@ def _draw_panel(ax: Axes, panel: Panel, data: pd.DataFrame) -> None:
     rows = math.ceil(len(handles) / columns)
     for each in axes:
         _leave_room_for_legend(each, rows)
-    axes[-1].legend(handles=handles, fontsize=9, loc="upper left", ncols=columns, framealpha=0.9)
+    # Two columns are packed tighter, so the key stays inside its panel and off the right axis.
+    packed = (
+        {"handlelength": 1.1, "handletextpad": 0.4, "columnspacing": 0.7, "fontsize": 8.5}
+        if columns > 1
+        else {"fontsize": 9}
+    )
+    axes[-1].legend(handles=handles, loc="upper left", ncols=columns, framealpha=0.9, **packed)
 
 
 def _draw_observed(ax: Axes, months: pd.DataFrame) -> None:
