@@ -208,6 +208,13 @@ class Behaviour(Strict):
     express_dispatch_days: int = Field(
         3, ge=1, le=60, description="days between express buses from a staging place (assumed)"
     )
+    express_bus_families: float | None = Field(
+        None,
+        gt=0,
+        description="families a bus carries, each bus choosing its own road (the reported groups "
+        "of 100 to 300 people are about 40 to 115 families); none: everyone gathered at a "
+        "staging place rides one road a dispatch",
+    )
     price_pass_through: float = Field(
         0.5,
         ge=0,
@@ -502,6 +509,8 @@ class Scenario(Strict):
         # Relatives abroad scale too, so the families who settle move the stock as at full size.
         population["diaspora"] = {k: v * factor for k, v in population["diaspora"].items()}
         data["behaviour"]["us_port_capacity"] *= factor
+        if data["behaviour"]["express_bus_families"] is not None:  # as many buses as at full size
+            data["behaviour"]["express_bus_families"] *= factor
         data["capacity_scale"] = self.capacity_scale * factor
         scaled = Scenario.model_validate(data)
         scaled.path = self.path

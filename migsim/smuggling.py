@@ -208,8 +208,11 @@ class Smuggling:
         utility = np.where(np.isfinite(cost), -cost, -np.inf)
         b = m.behaviour
         scale = b.dropoff_choice_scale_usd or b.choice_scale_usd
-        road = decisions.logit_choice(rng, utility, scale)  # (S,)
-        drop = road[where]
+        if b.express_bus_families is None:  # one road for each staging place's whole group
+            drop = decisions.logit_choice(rng, utility, scale)[where]  # (S,) roads
+        else:
+            bus, staging_of_bus = buses(where, b.express_bus_families)
+            drop = decisions.logit_choice(rng, utility[staging_of_bus], scale)[bus]
         q = np.where(x.on_path[where, drop], pol.interdiction[None, :], 0.0)
         q = q * pol.smuggled_interdiction
         p_stop = 1.0 - np.prod(1.0 - q, axis=1)
@@ -238,6 +241,27 @@ class Smuggling:
         fam.evading[rows] = False
         m.ledger.add("express_arrivals", len(rows))
         m.journey.start_links(rows, m.costs.sector_link[places], t)
+
+
+def buses(where: np.ndarray, families_per_bus: float) -> tuple[np.ndarray, np.ndarray]:
+    """Fill buses of at most ``families_per_bus`` at each staging place, in row order.
+
+    Args:
+        where: Each boarding family's staging place (an index into the staging places).
+        families_per_bus: A bus's capacity in families (a fraction rounds up to one family).
+
+    Returns:
+        Each family's bus, and each bus's staging place.
+    """
+    size = max(1, int(np.ceil(families_per_bus - 1e-9)))
+    order = np.argsort(where, kind="stable")
+    ranked = where[order]
+    rank = np.empty(len(where), dtype=np.int64)
+    rank[order] = np.arange(len(where)) - np.searchsorted(ranked, ranked)
+    seats = int(rank.max()) // size + 1 if len(where) else 1
+    key = where.astype(np.int64) * seats + rank // size
+    staged, bus = np.unique(key, return_inverse=True)
+    return bus, staged // seats
 
 
 @numba.njit(cache=True)

@@ -329,6 +329,30 @@ def test_express_families_arrive_in_groups(baseline_runs):
         assert arrivals[arrivals > 0].mean() / f >= 50
 
 
+def test_buses_of_a_few_families_spread_a_dispatch_over_roads():
+    """Each bus chooses its own road: smaller buses, more roads a staging place's dispatch."""
+    from migsim.smuggling import buses
+
+    bus, staging = buses(np.array([0, 1, 0, 0, 2, 1, 0]), 2)
+    assert list(bus) == [0, 2, 0, 1, 3, 2, 1] and list(staging) == [0, 0, 1, 2]
+    roads = {}
+    for size in (None, 5.0):
+        scenario = baseline().with_parameters({"behaviour.express_bus_families": size})
+        per_day = []
+        for seed in SEEDS:
+            model = run(scenario.at_scale(SCALE), DAYS, seed)
+            fam, n = model.families, model.families.n
+            rows = np.flatnonzero((fam.boarded[:n] >= 0) & (fam.border_city[:n] >= 0))
+            rows = rows[fam.mode[rows] == TravelMode.EXPRESS]
+            dropoffs = pd.Series(fam.border_city[rows]).groupby(fam.boarded[rows]).nunique()
+            per_day.append(dropoffs)
+        roads[size] = pd.concat(per_day)
+    staging_places = len(model.smuggling.express.staging)
+    assert roads[None].max() <= staging_places  # one road a staging place and dispatch
+    assert roads[5.0].max() > staging_places
+    assert roads[5.0].mean() > 1.3 * roads[None].mean()
+
+
 def test_dearer_smuggling_means_fewer_express_hires(baseline_runs):
     dear = (
         baseline()
