@@ -32,11 +32,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / Path(scenario.path).stem
     check_replaceable(out, RUN_FILES, "results")  # before the run, not after
     corridor = scenario.load_corridor()
-    model = MigrationModel(scenario, families_per_year=args.families_per_year, corridor=corridor)
+    # A smaller (or larger) run is the scenario in miniature: capacities scale alike.
+    sized = scenario
+    if args.families_per_year is not None:
+        sized = scenario.at_scale(args.families_per_year)
+    model = MigrationModel(sized, corridor=corridor)
     with tqdm(total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet) as bar:
         for day in range(scenario.days):
             model.step()
-            check_families_created(scenario, model.families_created, day)
+            check_families_created(sized, model.families_created, day)
             bar.update(1)
             bar.set_postfix(families=f"{model.families_created:,}", refresh=False)
     results = model.results()
@@ -107,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--families-per-year",
         type=cliargs.families_per_year,
         metavar="N",
-        help="first departures a year at the base hazard (default: the scenario's)",
+        help="first departures a year at the base hazard (default: the scenario's); "
+        "capacities and quotas scale alike",
     )
     run.add_argument("--seed", type=cliargs.non_negative_int, metavar="N", help="random seed")
     run.add_argument("--out", metavar="DIR", help="results folder (default: results/SCENARIO)")

@@ -108,6 +108,13 @@ def test_run_records_the_families_per_year_it_ran_with(tmp_path, capsys):
     assert status == 0
     written = load_scenario(out / "scenario.yaml")
     assert written.population.families_per_year == 20000
+    # The run is the scenario in miniature: its capacities scale with its size.
+    full = load_scenario(TINY_YAML)
+    ratio = 20000 / full.population.families_per_year
+    assert written.capacity_scale == pytest.approx(ratio)
+    assert written.behaviour.us_port_capacity == pytest.approx(
+        full.behaviour.us_port_capacity * ratio
+    )
     again = tmp_path / "again"
     run_cli(
         ["run", "--scenario", str(out / "scenario.yaml"), "--out", str(again), "--no-plots",

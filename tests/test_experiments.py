@@ -409,6 +409,35 @@ def test_a_posterior_run_scales_its_draw_and_its_own_capacities_alike(tmp_path):
     assert mpp.share == run.calibrated["remain_in_mexico.share"]
 
 
+def test_an_experiments_size_runs_its_scenarios_in_miniature():
+    from migsim.experiments.runs import make_setups, run_scenario
+    from migsim.scenario import load_scenario
+
+    experiment = load_experiment(REPO / "experiments/june_2019_agreement.yaml")
+    run = plan_runs(experiment)[0]
+    scenario = run_scenario(run, make_setups(experiment)[run.scenario])
+    full = load_scenario(experiment.scenario_path(run.scenario))
+    ratio = 50_000 / full.population.families_per_year
+    assert scenario.population.families_per_year == 50_000
+    assert scenario.capacity_scale == pytest.approx(ratio)
+
+    def deportations(s):
+        return [
+            lever.deportations_per_day for lever in s.levers if lever.name == "mexican_deportations"
+        ]
+
+    assert deportations(scenario) == pytest.approx([d * ratio for d in deportations(full)])
+
+
+def test_an_experiments_size_and_a_varied_population_are_not_both_allowed(tmp_path):
+    data = {"name": "both", "scenarios": {"t": str(TINY_YAML)}, "families_per_year": 1000,
+            "parameters": {"population.families_per_year": [500, 900]}}  # fmt: skip
+    path = tmp_path / "both.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(InputError, match="families_per_year.*keep one"):
+        load_experiment(path)
+
+
 def test_more_posterior_draws_keep_the_first_ones():
     from migsim.calibration.config import load_config
     from migsim.calibration.posterior import posterior_draws

@@ -214,17 +214,22 @@ def outcome_row(results: Any, setup: Setup) -> dict[str, float]:
 
 
 def run_scenario(run: Run, setup: Setup) -> Any:
-    """The scenario a run simulates: its draw's values, then its own, then its scale."""
+    """The scenario a run simulates: its draw's values, then its own, then its size.
+
+    The size (``families_per_year``, or a posterior's ``scale``) comes last and scales every
+    capacity and quota set before it alike (:meth:`Scenario.at_scale`), so a smaller run is
+    the scenario in miniature, not a smaller population meeting full-size limits.
+    """
     scenario = setup.scenario
     if run.calibrated:  # a posterior draw: the levers in force, not a response's
         scenario = scenario.with_parameters(run.calibrated, responses=False)
     values: dict[str, Any] = {"days": setup.days}
-    if setup.families_per_year is not None:
-        values["population.families_per_year"] = setup.families_per_year
     values.update(run.assumed)
     values.update(run.parameters)
     scenario = scenario.with_parameters(values)
-    if setup.scale != 1:  # last, so that every capacity set above scales too
+    if setup.families_per_year is not None:
+        scenario = scenario.at_scale(setup.families_per_year)
+    elif setup.scale != 1:
         scenario = scenario.at_scale(scenario.population.families_per_year * setup.scale)
     return scenario
 

@@ -23,6 +23,7 @@ from migsim.outcomes import MONTHLY_COLUMNS, OUTCOMES
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 # Measures that can be kept month by month (columns of :func:`migsim.outcomes.monthly`).
 MONTHLY_MEASURES = (*MONTHLY_COLUMNS, "metering_queue", "mpp_waiting")
+SIZE = "population.families_per_year"  # a varied population, against the runs' size
 
 
 class Strict(BaseModel):
@@ -95,7 +96,11 @@ class Experiment(Strict):
         None, gt=0, le=MAX_DAYS, description="days to simulate (default: scenario's)"
     )
     families_per_year: float | None = Field(
-        None, gt=0, le=MAX_FAMILIES_PER_YEAR, description="overrides the scenario's"
+        None,
+        gt=0,
+        le=MAX_FAMILIES_PER_YEAR,
+        description="the runs' size: first departures a year, capacities and quotas scaled "
+        "alike (default: each scenario's own)",
     )
     design: Design = Field(default_factory=Design)
     posterior: Posterior | None = Field(
@@ -394,6 +399,13 @@ def validate_experiment(experiment: Experiment, path: Path) -> None:
     if experiment.posterior is not None:
         _check_posterior(experiment, path)
     method = experiment.design.method
+    if experiment.families_per_year is not None and SIZE in experiment.parameters:
+        raise InputError(
+            path,
+            "sets the runs' size (families_per_year, which scales capacities alike) and varies "
+            f"{SIZE} (more or fewer families, same capacities); keep one",
+            key="families_per_year",
+        )
     for address, spec in experiment.parameters.items():
         _check_parameter(path, address, spec, method)
     if method != "grid":
