@@ -44,7 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             bar.update(1)
             bar.set_postfix(families=f"{model.families_created:,}", refresh=False)
     results = model.results()
-    scale = model.population.families_per_year / scenario.population.families_per_year
+    scale = sized.capacity_scale  # the run's size against full size (a saved miniature too)
     comparison = against_observed(results, scenario, scale)
     observed = comparison.apprehensions if comparison else None
     pictures = functools.partial(draw_run, observed=observed)

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from conftest import DEFAULT_CORRIDOR, SHIPPED_SCENARIOS
 
+from migsim.calibration.targets import sector_name
 from migsim.families import FamilyState, TravelMode
 from migsim.information import Information
 from migsim.model import MigrationModel
@@ -426,6 +427,30 @@ def test_the_drop_off_choice_defaults_to_the_route_choice_scale():
     a = run(default, 20, 7).results().daily
     b = run(same, 20, 7).results().daily
     pd.testing.assert_frame_equal(a, b)
+
+
+def sector_shares(model: MigrationModel) -> pd.Series:
+    """Each Border Patrol sector's share of the people in families apprehended between ports."""
+    ps = model.results().place_series
+    rows = ps[ps["measure"] == "us_apprehensions_people"]
+    totals = rows.groupby(rows["place"].astype(str).map(sector_name))["value"].sum()
+    return totals / totals.sum()
+
+
+def test_a_heavier_weight_on_death_moves_crossings_from_the_river_and_desert():
+    # Rafting the Rio Grande (Rio Grande Valley) and the desert west of Nogales (Tucson) are the
+    # deadly crossings; wading at El Paso and the short walk at San Luis (Yuma) the safe ones.
+    # At five times the weight El Paso's share goes from about 14% to about 34%, the Rio Grande
+    # Valley's from about 57% to about 36% and Tucson's from about 13% to about 8%.
+    shares = {}
+    for death in (300_000, 1_500_000):
+        scenario = baseline().with_parameters({"behaviour.death_usd": death}).at_scale(SCALE)
+        shares[death] = pd.DataFrame([sector_shares(run(scenario, DAYS, s)) for s in SEEDS])
+    light, heavy = shares[300_000].mean(), shares[1_500_000].mean()
+    assert heavy["El Paso"] > light["El Paso"] + 0.12, (light, heavy)
+    assert heavy["Rio Grande Valley"] < light["Rio Grande Valley"] - 0.12, (light, heavy)
+    assert heavy["Tucson"] < light["Tucson"] - 0.02, (light, heavy)
+    assert heavy["Yuma"] > light["Yuma"], (light, heavy)
 
 
 def price_rise(model: MigrationModel) -> np.ndarray:

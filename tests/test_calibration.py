@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,21 @@ def test_total_variation_distance_over_the_union_of_sectors():
     sim = pd.Series({"Rio Grande Valley": 0.3, "Tucson": 0.7})
     assert tvd(sim, obs) == pytest.approx(0.7)
     assert tvd(obs, obs) == 0
+
+
+def test_sector_shares_apart_from_el_paso_leave_it_out_of_both_sides():
+    # A run's people apprehended by sector in the window: El Paso 40, the Valley 30, Tucson 30.
+    rows = [("El Paso Sector", 40.0), ("Rio Grande Valley", 30.0), ("Tucson", 30.0)]
+    place_series = pd.DataFrame(
+        [{"date": "2019-01-15", "place": p, "measure": "us_apprehensions_people", "value": v}
+         for p, v in rows]
+    )  # fmt: skip
+    results = SimpleNamespace(place_series=place_series)
+    labels = pd.Index(["Rio Grande Valley", "Tucson", "Yuma", "other"])
+    apart = TARGETS["sectors_fy2018_ex_el_paso"].simulate(results, 1.0, labels)
+    assert apart.to_dict() == {"Rio Grande Valley": 0.5, "Tucson": 0.5, "Yuma": 0.0, "other": 0.0}
+    every = TARGETS["sectors_fy2018"].simulate(results, 1.0, labels.insert(0, "El Paso"))
+    assert every["El Paso"] == pytest.approx(0.4) and every["Tucson"] == pytest.approx(0.3)
 
 
 def test_share_and_lower_bound_metrics_by_hand():
@@ -180,6 +196,7 @@ def test_a_known_parameter_is_recovered_through_abc_smc_and_the_run_resumes(tmp_
     for name in ("posterior.csv", "parameters.yaml", "fit_targets.csv", "fit_values.csv",
                  "identification.csv", "fit.png", "report.md"):  # fmt: skip
         assert (out / name).is_file()
+    assert "| apprehensions | 1 | ard |" in (out / "report.md").read_text()  # its weight
     # Done: running again runs no simulation.
     again = calibrate(config, out, workers=1, progress=False)
     assert again.smc.simulations == result.smc.simulations
@@ -231,6 +248,11 @@ def test_shipped_observed_files_load_for_every_target():
     observed = load_targets(config)
     assert set(observed.values) == set(TARGETS)
     assert observed.values["el_paso_feb_2019"].iloc[0] == pytest.approx(10509 / 36530)
+    # Sector shares: all sectors, and those other than El Paso (whose share rose in the window).
+    assert observed.values["sectors_fy2018"].sum() == pytest.approx(1.0)
+    apart = observed.values["sectors_fy2018_ex_el_paso"]
+    assert "El Paso" not in apart.index and apart.sum() == pytest.approx(1.0)
+    assert apart["Rio Grande Valley"] == pytest.approx(63278 / (107212 - 12312))
     # Mexico's returns: families only, by Border Patrol's family share of the same month.
     assert observed.values["mexico_returns"]["2019-05"] == pytest.approx(16507 * 84490 / 132887)
     assert observed.values["comar_nt"].sum() == pytest.approx(17_652, abs=5)

@@ -68,4 +68,9 @@ def test_migsim_run_prints_the_fit_and_draws_the_observed_curve(tmp_path, capsys
     assert status == 0
     assert "Against what was observed, 2018-10 to 2019-05" in printed
     assert "observed    81,592" in printed  # May 2019, Northern Triangle people
+    # Targets at weight 0 in the calibration file are marked as reported, not fitted.
+    (reported,) = [
+        line for line in printed.splitlines() if line.strip().startswith("sectors_fy2018 ")
+    ]
+    assert "reported, not fitted" in reported
     assert (out / "series.png").stat().st_size > 0

@@ -409,24 +409,33 @@ def test_a_posterior_run_scales_its_draw_and_its_own_capacities_alike(tmp_path):
     assert mpp.share == run.calibrated["remain_in_mexico.share"]
 
 
-def test_an_experiments_size_runs_its_scenarios_in_miniature():
+def test_an_experiments_size_runs_its_scenarios_in_miniature(tmp_path):
     from migsim.experiments.runs import make_setups, run_scenario
     from migsim.scenario import load_scenario
 
-    experiment = load_experiment(REPO / "experiments/june_2019_agreement.yaml")
+    baseline = REPO / "models/northern_triangle_2019/scenarios/baseline_2019.yaml"
+    data = {"name": "small", "scenarios": {"base": str(baseline)}, "families_per_year": 50_000,
+            "parameters": {"metering.families_per_day": [30]}}  # fmt: skip
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(data))
+    experiment = load_experiment(path)
     run = plan_runs(experiment)[0]
-    scenario = run_scenario(run, make_setups(experiment)[run.scenario])
-    full = load_scenario(experiment.scenario_path(run.scenario))
+    scenario = run_scenario(run, make_setups(experiment)["base"])
+    full = load_scenario(baseline)
     ratio = 50_000 / full.population.families_per_year
     assert scenario.population.families_per_year == 50_000
     assert scenario.capacity_scale == pytest.approx(ratio)
 
-    def deportations(s):
-        return [
-            lever.deportations_per_day for lever in s.levers if lever.name == "mexican_deportations"
-        ]
+    def per_day(s, lever, name):
+        return [getattr(entry, name) for entry in s.levers if entry.name == lever]
 
-    assert deportations(scenario) == pytest.approx([d * ratio for d in deportations(full)])
+    deportations = per_day(full, "mexican_deportations", "deportations_per_day")
+    assert per_day(scenario, "mexican_deportations", "deportations_per_day") == pytest.approx(
+        [d * ratio for d in deportations]
+    )
+    # A swept capacity is given at full size and scaled with the rest.
+    metering = per_day(scenario, "metering", "families_per_day")
+    assert metering and metering == pytest.approx([30 * ratio] * len(metering))
 
 
 def test_an_experiments_size_and_a_varied_population_are_not_both_allowed(tmp_path):

@@ -45,11 +45,13 @@ class Comparison:
             f"Against what was observed, {months[0]} to {months[-1]} "
             f"(targets of {os.path.relpath(self.config)}):"
         ]
+        width = max(len(str(name)) for name in self.fit.index)
         for name, row in self.fit.iterrows():
             mark = "meets" if row["meets"] else "misses"
+            fitted = "" if row["weight"] > 0 else "; reported, not fitted"
             lines.append(
-                f"  {name:<18} {row['metric']:<8} {row['value']:7.3f}  "
-                f"(target ≤ {row['threshold']:g}: {mark})"
+                f"  {name:<{width}} {row['metric']:<8} {row['value']:7.3f}  "
+                f"(target ≤ {row['threshold']:g}: {mark}{fitted})"
             )
         lines.append("  family-unit apprehensions a month (Northern Triangle people):")
         for month, row in self.apprehensions.iterrows():
@@ -94,6 +96,7 @@ def against_observed(results: Any, scenario: Any, scale: float = 1.0) -> Compari
             {
                 "target": name, "what": target.what, "metric": target.metric, "value": value,
                 "threshold": target.threshold, "meets": bool(value <= target.threshold),
+                "weight": observed.weights[name],
             }
         )  # fmt: skip
     table = pd.DataFrame(

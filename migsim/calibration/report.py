@@ -294,13 +294,17 @@ def _markdown(
         "",
         "## Fit of the shipped point (headline) and of the posterior",
         "",
-        "| target | metric | threshold | shipped: median [range] | meets | posterior: median "
-        "[5%, 95%] | observed inside the 90% band |",
-        "|---|---|---|---|---|---|---|",
+        "Weight: the target's weight in the distance; *reported* targets (weight 0) are shown, "
+        "not fitted.",
+        "",
+        "| target | weight | metric | threshold | shipped: median [range] | meets | posterior: "
+        "median [5%, 95%] | observed inside the 90% band |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in targets.iterrows():
+        weight = f"{r['weight']:g}" if r["weight"] > 0 else "*reported*"
         lines.append(
-            f"| {name} | {r['metric']} | {r['threshold']:g} | {r['shipped_median']:.3f} "
+            f"| {name} | {weight} | {r['metric']} | {r['threshold']:g} | {r['shipped_median']:.3f} "
             f"[{r['shipped_min']:.3f}, {r['shipped_max']:.3f}] | "
             f"{'yes' if r['shipped_meets'] else 'no'} | {r['posterior_median']:.3f} "
             f"[{r['posterior_p05']:.3f}, {r['posterior_p95']:.3f}] | {r['band_coverage']:.0%} |"

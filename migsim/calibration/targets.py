@@ -48,6 +48,8 @@ class Target:
         mapping: How the observed figure is mapped onto the model, in one sentence.
         observe: Reads the observed values (a labelled series) from the folder.
         simulate: The run's values on the same labels, or ``None`` if it lacks the measure.
+        weight: Its weight when a calibration file names no targets (0: reported, not
+            fitted).
     """
 
     name: str
@@ -59,6 +61,7 @@ class Target:
     mapping: str
     observe: Callable[[Path, CalibrationConfig], pd.Series]
     simulate: Callable[[Any, float, pd.Index], pd.Series | None]
+    weight: float = 1.0
 
 
 # --- reading observed files -------------------------------------------------------------------
@@ -305,7 +308,7 @@ TARGETS: dict[str, Target] = {
             "FY2018 shares, the latest full year before the window; the model's sectors outside "
             "the table count as 'other'. El Paso's share in the window was not FY2018's (its "
             "family units rose about 1,700%), so this mapping asks the model to be wrong there",
-            _obs_sectors(), _sim_sectors(),
+            _obs_sectors(), _sim_sectors(), weight=0.0,
         ),
         Target(
             "sectors_fy2018_ex_el_paso", "share of family-unit apprehensions by Border Patrol "
@@ -334,7 +337,7 @@ TARGETS: dict[str, Target] = {
             "ard", 0.25,
             "INM's presentations (all ages) × families_share, as for the returns; the returns "
             "are these less the share Mexico released (an input: 1 − returned / presented)",
-            _obs_presented, _monthly_sum("mx_apprehensions_people"),
+            _obs_presented, _monthly_sum("mx_apprehensions_people"), weight=0.0,
         ),
         Target(
             "comar_nt", "asylum applications in Mexico by Northern Triangle nationals "
@@ -395,13 +398,13 @@ class ObservedTargets:
 
 
 def chosen(config: CalibrationConfig) -> dict[str, float]:
-    """The targets a calibration names, with weights (every target at weight 1 by default).
+    """The targets a calibration names, with weights (by default every target at its own).
 
     Raises:
         InputError: For a target name that is not declared.
     """
     if config.targets is None:
-        return dict.fromkeys(TARGETS, 1.0)
+        return {name: target.weight for name, target in TARGETS.items()}
     for name in config.targets:
         if name not in TARGETS:
             raise InputError(

@@ -234,7 +234,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--families-per-year",
         type=cliargs.families_per_year,
         metavar="N",
-        help="first departures a year",
+        help="the runs' size: first departures a year, capacities and quotas scaled alike",
     )
     compare.add_argument(
         "--out", metavar="DIR", help="results folder (default: results/compare/A-vs-B)"

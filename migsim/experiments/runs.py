@@ -165,6 +165,7 @@ def plan_runs(experiment: Experiment) -> list[Run]:
                     "seed": seed,
                     "days": days,
                     "families_per_year": repr(experiment.families_per_year),
+                    "size": "at_scale",  # a size scales capacities alike (not before)
                     "outcomes": experiment.outcomes,
                     "monthly": experiment.monthly,
                 }
