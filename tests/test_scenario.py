@@ -74,6 +74,7 @@ SHIPPED_VALUES = {
     # Held at an earlier calibration's values.
     "behaviour.release_prior": 0.572,
     "behaviour.asylum_choice_scale_usd": 2370,
+    "population.holiday_dip": 0.384,
     # Express buses of the reported 100 to 300 people (an assumption within that range).
     "behaviour.express_bus_families": 80,
 }
