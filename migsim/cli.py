@@ -21,7 +21,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and write its results folder."""
     from tqdm import tqdm
 
-    from migsim.calibration.compare import against_observed
+    from migsim.calibration.compare import against_observed, config_for
     from migsim.model import MigrationModel
     from migsim.outfolder import check_replaceable
     from migsim.results import RUN_FILES
@@ -53,8 +53,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(results.format_summary())
         if comparison:
             print("\n" + comparison.format())
+        elif config_for(scenario) is None:
+            print(
+                "\nNo comparison with observed data: the scenario's corridor folder has no "
+                "calibration.yaml (a results folder's copy has none; run the model's own)."
+            )
+        else:
+            print(
+                "\nNo comparison with observed data: the run does not cover every month the "
+                "calibration compares (run the scenario's whole year)."
+            )
         print(f"\nResults in {out}/: daily.parquet, place_series.parquet, link_flows.parquet,")
-        print("summary.csv, scenario.yaml" + ("" if args.no_plots else ", routes.png, series.png"))
+        print(
+            "summary.csv, scenario.yaml, journeys.parquet, journey_days.npy, corridor/"
+            + ("" if args.no_plots else ", routes.png, series.png")
+        )
     return 0
 
 

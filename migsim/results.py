@@ -97,6 +97,18 @@ def journeys_of(model: mesa.Model) -> pd.DataFrame:
     )
 
 
+def reached_before_start(model: mesa.Model) -> int:
+    """Families that first reached the US during the spin-up, before the recorded days."""
+    fam = model.families
+    n = fam.n
+    days = fam.journey_days[:n].astype(np.int64)
+    reached = fam.departed[:n].astype(np.int64) + days
+    return int(((days >= 0) & (reached < model.clock - model.day)).sum())
+
+
+REACHED_BEFORE = "families_reached_us_before_start"  # kept with the daily table
+
+
 @dataclass
 class Results:
     """Tidy frames of one run.
@@ -112,6 +124,8 @@ class Results:
             :func:`journeys_of`).
         scenario_yaml: The scenario that was run, as YAML.
         title: Scenario name and dates, for plots.
+        reached_before: Families that first reached the US during the spin-up (they are
+            among ``families_created`` but not in ``journey_days``).
     """
 
     daily: pd.DataFrame
@@ -125,6 +139,7 @@ class Results:
     graph: nx.DiGraph | None = None
     model: mesa.Model | None = None
     journeys: pd.DataFrame | None = None
+    reached_before: int = 0
 
     @classmethod
     def from_model(cls, model: mesa.Model) -> Results:
@@ -171,6 +186,7 @@ class Results:
             title=title,
             graph=c.graph,
             model=model,
+            reached_before=reached_before_start(model),
         )
 
     @classmethod
@@ -212,6 +228,7 @@ class Results:
             title=title,
             graph=corridor.graph,
             journeys=_read_table(by_mode) if by_mode.is_file() else None,
+            reached_before=int(daily.attrs.get(REACHED_BEFORE, 0)),
         )
 
     def link_totals(self) -> pd.DataFrame:
@@ -239,8 +256,9 @@ class Results:
         created, reached = self.families_created, len(self.journey_days)
         if name == "families_created":
             return float(created)
-        if name == "share_reaching_us":
-            return reached / created if created else 0.0
+        if name == "share_reaching_us":  # those already there when recording began left out
+            still_to_go = created - self.reached_before
+            return reached / still_to_go if still_to_go else 0.0
         if name == "mean_journey_days":
             return float(np.mean(self.journey_days)) if reached else float("nan")
         raise KeyError(name)
@@ -304,7 +322,9 @@ class Results:
         """
 
         def fill(tmp: Path) -> None:
-            self.daily.to_parquet(tmp / "daily.parquet")
+            daily = self.daily.copy()
+            daily.attrs[REACHED_BEFORE] = self.reached_before
+            daily.to_parquet(tmp / "daily.parquet")
             self.place_series.to_parquet(tmp / "place_series.parquet")
             self.link_flows.to_parquet(tmp / "link_flows.parquet")
             self.summary().to_csv(tmp / "summary.csv", index=False)

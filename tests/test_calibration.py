@@ -197,9 +197,12 @@ def test_a_known_parameter_is_recovered_through_abc_smc_and_the_run_resumes(tmp_
                  "identification.csv", "fit.png", "report.md"):  # fmt: skip
         assert (out / name).is_file()
     assert "| apprehensions | 1 | ard |" in (out / "report.md").read_text()  # its weight
-    # Done: running again runs no simulation.
+    # Done: running again runs no simulation, and its report keeps the sampling call's record.
     again = calibrate(config, out, workers=1, progress=False)
     assert again.smc.simulations == result.smc.simulations
+    write_report(config, again, out, workers=1, progress=False)
+    rewritten = yaml.safe_load((out / "parameters.yaml").read_text())
+    assert rewritten["elapsed_s_this_call"] == written["elapsed_s_this_call"]
 
 
 def test_a_history_of_another_calibration_is_refused(tmp_path, case):

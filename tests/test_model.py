@@ -614,6 +614,22 @@ def test_a_written_folder_reads_back(tmp_path, tiny_run):
     assert set(back.graph.edges) == set(tiny_run.corridor.graph.edges)
 
 
+def test_the_share_reaching_the_us_leaves_out_families_there_before_recording(tmp_path):
+    # With a warm start, families that reached the US during the spin-up are among those
+    # created but not among the journeys recorded: they are not in the share's denominator.
+    model = MigrationModel(load_scenario(days=60).at_scale(20_000), seed=3)
+    model.run_for(60)
+    results = model.results()
+    reached, created = len(results.journey_days), results.families_created
+    assert results.reached_before > 0
+    share = results.run_figure("share_reaching_us")
+    assert share == pytest.approx(reached / (created - results.reached_before))
+    assert share > reached / created
+    back = Results.read(results.write(tmp_path / "out"))
+    assert back.reached_before == results.reached_before
+    assert back.run_figure("share_reaching_us") == pytest.approx(share)
+
+
 def test_written_scenario_reproduces_the_run(tmp_path, tiny_scenario):
     model = run_model(tiny_scenario, days=40, seed=9)
     written = model.results().write(tmp_path / "first" / "out")

@@ -32,11 +32,13 @@ class Comparison:
         apprehensions: Monthly family-unit apprehensions (Northern Triangle people), observed
             and simulated, indexed by month (``YYYY-MM``).
         config: The calibration file the targets come from.
+        scale: The run's size against full size (its counts were divided by it).
     """
 
     fit: pd.DataFrame
     apprehensions: pd.DataFrame
     config: Path
+    scale: float = 1.0
 
     def format(self) -> str:
         """The comparison as printed after a run's summary."""
@@ -45,6 +47,11 @@ class Comparison:
             f"Against what was observed, {months[0]} to {months[-1]} "
             f"(targets of {os.path.relpath(self.config)}):"
         ]
+        if self.scale != 1:
+            lines.append(
+                f"  (the run's counts × {1 / self.scale:.3g}: it ran at {self.scale:.3g} of "
+                "full size, capacities scaled alike)"
+            )
         width = max(len(str(name)) for name in self.fit.index)
         for name, row in self.fit.iterrows():
             mark = "meets" if row["meets"] else "misses"
@@ -102,7 +109,7 @@ def against_observed(results: Any, scenario: Any, scale: float = 1.0) -> Compari
     table = pd.DataFrame(
         {"observed": observed.values["apprehensions"], "simulated": values["apprehensions"]}
     )
-    return Comparison(pd.DataFrame(rows).set_index("target"), table, path)
+    return Comparison(pd.DataFrame(rows).set_index("target"), table, path, scale)
 
 
 def covers(days: pd.DatetimeIndex, months: pd.Index) -> bool:

@@ -225,8 +225,15 @@ def write_report(
     values.to_csv(out / "fit_values.csv", index=False, float_format="%.4f")
     ident.to_csv(out / "identification.csv", float_format="%.6g")
     plot_fit(values, out / "fit.png")
+    written, elapsed = today(), round(calibration.elapsed_s, 1)
+    before = out / "parameters.yaml"
+    previous = yaml.safe_load(before.read_text(encoding="utf-8")) if before.is_file() else None
+    if isinstance(previous, dict) and previous.get("simulations") == smc.simulations:
+        # This call sampled nothing: the record keeps the date and time of the call that did.
+        written = previous.get("written", written)
+        elapsed = previous.get("elapsed_s_this_call", elapsed)
     record = {
-        "written": today(),
+        "written": written,
         "method": "ABC-SMC (pyabc)",
         "scenario": str(config.scenario),
         "warm_up_start": str(config.start) if config.start else None,
@@ -237,7 +244,7 @@ def write_report(
         "simulations": smc.simulations,
         "population_sizes": smc.populations,
         "epsilons": [round(e, 5) for e in smc.epsilons],
-        "elapsed_s_this_call": round(calibration.elapsed_s, 1),
+        "elapsed_s_this_call": elapsed,
         "shipped_rule": SHIPPED_RULE,
         "shipped_point": {k: float(v) for k, v in calibration.shipped.items()},
         "shipped_fit_fresh_seeds": {

@@ -39,7 +39,7 @@ def _finish(summary, out: Path, quiet: bool) -> int:
             _say(error)
         _say(
             f"{summary.total} runs: {summary.total - summary.failed - summary.lost} ok, "
-            f"{summary.failed} failed, {summary.lost} unfinished; {summary.ran} run now in "
+            f"{summary.failed} failed, {summary.lost} unfinished; {summary.ran} ran now, in "
             f"{summary.elapsed_s:.0f} s; table: {out / 'results.parquet'}"
         )
     if summary.failed:

@@ -61,11 +61,16 @@ def plot_series(
             [stats.MONTHLY_COLUMN.match(c)["month"] for c in columns], freq="M"
         ).to_timestamp()
         for k, group in enumerate(groups):
-            values = runs.loc[runs["scenario"] == group, columns]
-            bands = np.array([stats.interval(values[c]) for c in columns])
+            mine = runs["scenario"] == group
+            values = runs.loc[mine, columns]
+            # Monthly measures are counts: a band never goes below zero.
+            bands = np.maximum(np.array([stats.interval(values[c]) for c in columns]), 0.0)
             colour = COLOURS[k % len(COLOURS)]
+            points = runs.loc[mine, "point"].nunique() if "point" in runs else 1
+            # Runs of several design points pool their settings: the band spans the design too.
+            over = f" over {points} design points" if points > 1 else ""
             ax.plot(months, bands[:, 0], color=colour, marker="o", ms=3,
-                    label=f"{group} (n={len(values)})")  # fmt: skip
+                    label=f"{group} (n={len(values)}{over})")  # fmt: skip
             if len(values) > 1:
                 ax.fill_between(months, bands[:, 1], bands[:, 2], color=colour, alpha=0.2)
         ax.set_title(measure.replace("_", " "))
