@@ -63,11 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "\nNo comparison with observed data: the run does not cover every month the "
                 "calibration compares (run the scenario's whole year)."
             )
-        print(f"\nResults in {out}/: daily.parquet, place_series.parquet, link_flows.parquet,")
-        print(
-            "summary.csv, scenario.yaml, journeys.parquet, journey_days.npy, corridor/"
-            + ("" if args.no_plots else ", routes.png, series.png")
-        )
+        written = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
+        print(f"\nResults in {out}/: {', '.join(written)}")
     return 0
 
 

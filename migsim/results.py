@@ -71,6 +71,19 @@ def _read_table(path: Path) -> pd.DataFrame:
         raise DamagedFileError(path, type(exc).__name__, fix) from None
 
 
+def _reaching_us(model: mesa.Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """When each family first reached the US.
+
+    Returns:
+        Journey days (-1: not yet in the US), the day reached, and whether that was during the
+        recorded days (not the spin-up).
+    """
+    fam = model.families
+    days = fam.journey_days[: fam.n].astype(np.int64)
+    reached = fam.departed[: fam.n].astype(np.int64) + days
+    return days, reached, (days >= 0) & (reached >= model.clock - model.day)
+
+
 def journeys_of(model: mesa.Model) -> pd.DataFrame:
     """Journeys that first reached the US during the recorded days (not the spin-up).
 
@@ -79,11 +92,8 @@ def journeys_of(model: mesa.Model) -> pd.DataFrame:
         for express families ``from_staging_days`` (-1 for the others).
     """
     fam, c = model.families, model.corridor
-    n = fam.n
-    days = fam.journey_days[:n].astype(np.int64)
-    reached = fam.departed[:n].astype(np.int64) + days
-    spinup = model.clock - model.day
-    rows = np.flatnonzero((days >= 0) & (reached >= spinup))
+    days, reached, recorded = _reaching_us(model)
+    rows = np.flatnonzero(recorded)
     modes = [m.name.lower() for m in TravelMode]
     boarded = fam.boarded[rows].astype(np.int64)
     return pd.DataFrame(
@@ -99,11 +109,8 @@ def journeys_of(model: mesa.Model) -> pd.DataFrame:
 
 def reached_before_start(model: mesa.Model) -> int:
     """Families that first reached the US during the spin-up, before the recorded days."""
-    fam = model.families
-    n = fam.n
-    days = fam.journey_days[:n].astype(np.int64)
-    reached = fam.departed[:n].astype(np.int64) + days
-    return int(((days >= 0) & (reached < model.clock - model.day)).sum())
+    days, _, recorded = _reaching_us(model)
+    return int(((days >= 0) & ~recorded).sum())
 
 
 REACHED_BEFORE = "families_reached_us_before_start"  # kept with the daily table
